@@ -1,0 +1,95 @@
+import type { OutputTag } from './output-tag.ts';
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './state-descriptors.ts';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state.ts';
+
+/** Receives the records a function emits (Flink `Collector`). */
+export interface Collector<T> {
+  collect(value: T): void;
+}
+
+/** Event time or processing time, as Flink's `TimeDomain`. */
+export enum TimeDomain {
+  EVENT_TIME = 'EVENT_TIME',
+  PROCESSING_TIME = 'PROCESSING_TIME',
+}
+
+/**
+ * Timers of the current key (Flink `TimerService`). At most one timer exists per
+ * (key, timestamp, domain); registering it twice is a no-op, a deleted timer never fires.
+ */
+export interface TimerService {
+  /** Processing time of the batch being processed (simulated in replay). */
+  currentProcessingTime(): number;
+  /** The operator's current event-time watermark. */
+  currentWatermark(): number;
+  registerEventTimeTimer(timestamp: number): void;
+  registerProcessingTimeTimer(timestamp: number): void;
+  deleteEventTimeTimer(timestamp: number): void;
+  deleteProcessingTimeTimer(timestamp: number): void;
+}
+
+/** Handed to `processElement` (Flink `KeyedProcessFunction.Context`). */
+export interface KeyedContext<K> {
+  /** Event time of the record (or of the firing timer). */
+  timestamp(): number;
+  getCurrentKey(): K;
+  timerService(): TimerService;
+  /** Emits to a side output; read it with `getSideOutput(tag)`. */
+  output<X>(tag: OutputTag<X>, value: X): void;
+}
+
+/** Handed to `onTimer` (Flink `KeyedProcessFunction.OnTimerContext`). */
+export interface OnTimerContext<K> extends KeyedContext<K> {
+  timeDomain(): TimeDomain;
+}
+
+/**
+ * Gives a function its keyed state handles, once, in `open` (Flink `RuntimeContext`).
+ * Handles read and write the state of whichever key is being processed.
+ */
+export interface RuntimeContext {
+  readonly jobName: string;
+  readonly stageId: string;
+  readonly operatorUid: string;
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  getMapState<UK extends string | number, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV>;
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+}
+
+/**
+ * Processes the records of a keyed stream one at a time, with keyed state and timers
+ * (Flink `KeyedProcessFunction`). Like Flink, eddy gives every parallel instance its own
+ * copy of the function (a shallow clone), so fields set in `open` are per instance.
+ *
+ * @example
+ * ```ts
+ * class CountPerUser extends KeyedProcessFunction<string, Purchase, { userId: string; n: number }> {
+ *   private count!: ValueState<number>;
+ *   override open(ctx: RuntimeContext) {
+ *     this.count = ctx.getState(new ValueStateDescriptor<number>('count'));
+ *   }
+ *   async processElement(p: Purchase, ctx: KeyedContext<string>, out: Collector<{ userId: string; n: number }>) {
+ *     const n = ((await this.count.value()) ?? 0) + 1;
+ *     await this.count.update(n);
+ *     out.collect({ userId: ctx.getCurrentKey(), n });
+ *   }
+ * }
+ * ```
+ */
+export abstract class KeyedProcessFunction<K, I, O> {
+  /** Called once per instance before any record; obtain state handles here. */
+  open(_ctx: RuntimeContext): void | Promise<void> {}
+
+  abstract processElement(value: I, ctx: KeyedContext<K>, out: Collector<O>): void | Promise<void>;
+
+  /** Called when a timer of the current key fires. */
+  onTimer(_timestamp: number, _ctx: OnTimerContext<K>, _out: Collector<O>): void | Promise<void> {}
+}

@@ -1,0 +1,29 @@
+/** The public API of eddy: everything a job module imports. */
+export { Job } from './job.ts';
+export { DataStream, KeyedStream, ProcessedStream } from './stream.ts';
+export { WatermarkStrategy } from './watermark.ts';
+export { OutputTag } from './output-tag.ts';
+export { Time, MAX_WATERMARK, MIN_WATERMARK } from './time.ts';
+export { StateTtlConfig, UpdateType, StateVisibility } from './state-ttl.ts';
+export {
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+  type AggregateFunction,
+  type ReduceFunction,
+} from './state-descriptors.ts';
+export type { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state.ts';
+export {
+  KeyedProcessFunction,
+  TimeDomain,
+  type Collector,
+  type KeyedContext,
+  type OnTimerContext,
+  type RuntimeContext,
+  type TimerService,
+} from './functions.ts';
+export type { JobOptions } from '../plan/graph.ts';
+export { KinesisSource } from '../connectors/kinesis-source.ts';
+export { KinesisSink, DynamoDbSink } from '../connectors/sinks.ts';

@@ -1,0 +1,37 @@
+import { DataStream } from './stream.ts';
+import type { WatermarkStrategy } from './watermark.ts';
+import type { SourceSpec } from '../connectors/source-spec.ts';
+import { DEFAULT_JOB_OPTIONS, JobGraph, type JobOptions } from '../plan/graph.ts';
+
+/**
+ * A streaming job (Flink's `StreamExecutionEnvironment` plus the job it builds). Define sources,
+ * operators and sinks on it; `eddy plan`, `eddy replay` and `eddy run` take the module whose
+ * default export is the job.
+ *
+ * @example
+ * ```ts
+ * const job = new Job('order-timeout', { idleWatermarkAdvance: true });
+ * job.fromSource(KinesisSource.json('orders', { schema: Order }), strategy)
+ *   .keyBy((o) => o.orderId)
+ *   .process(new OrderTimeout(), { uid: 'order-timeout' })
+ *   .sinkTo(KinesisSink.json('paid', { partitionKey: (p) => p.orderId }));
+ * export default job;
+ * ```
+ */
+export class Job {
+  readonly graph: JobGraph;
+
+  constructor(readonly name: string, options: JobOptions = {}) {
+    if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw new Error(`job name must match [a-z0-9-] (max 41 chars), got "${name}"`);
+    this.graph = new JobGraph(name, { ...DEFAULT_JOB_OPTIONS, ...options });
+  }
+
+  /** Reads a source with the given event-time and watermark strategy. */
+  fromSource<T>(source: SourceSpec<T>, watermarks: WatermarkStrategy<T>): DataStream<T> {
+    if (!watermarks.timestampAssigner) throw new Error(`source ${source.name}: the watermark strategy needs withTimestampAssigner`);
+    if (this.graph.nodes.some((n) => n.kind === 'source' && n.source.name === source.name)) {
+      throw new Error(`job ${this.name}: two sources named ${source.name}`);
+    }
+    return new DataStream<T>(this.graph, this.graph.add({ kind: 'source', source, watermarks }));
+  }
+}

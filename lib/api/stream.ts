@@ -1,0 +1,73 @@
+import type { KeyedProcessFunction } from './functions.ts';
+import type { OutputTag } from './output-tag.ts';
+import type { SinkSpec } from '../connectors/sink-spec.ts';
+import type { JobGraph, KeySelector } from '../plan/graph.ts';
+
+/**
+ * A stream of records of type T (Flink `DataStream`). Stateless operators chain into the stage
+ * that precedes them; `keyBy` starts a new stage.
+ *
+ * @example
+ * ```ts
+ * orders.filter((o) => o.amount > 0).map((o) => ({ ...o, cents: o.amount * 100 }))
+ *   .keyBy((o) => o.orderId).process(new OrderTimeout())
+ *   .sinkTo(KinesisSink.json('paid', { partitionKey: (p) => p.orderId }));
+ * ```
+ */
+export class DataStream<T> {
+  constructor(protected readonly graph: JobGraph, readonly nodeId: number) {}
+
+  map<R>(fn: (value: T) => R): DataStream<R> {
+    return new DataStream<R>(this.graph, this.graph.add({ kind: 'map', input: this.nodeId, fn }));
+  }
+
+  filter(fn: (value: T) => boolean): DataStream<T> {
+    return new DataStream<T>(this.graph, this.graph.add({ kind: 'filter', input: this.nodeId, fn }));
+  }
+
+  flatMap<R>(fn: (value: T) => Iterable<R>): DataStream<R> {
+    return new DataStream<R>(this.graph, this.graph.add({ kind: 'flatMap', input: this.nodeId, fn }));
+  }
+
+  /** Repartitions by key: records of one key go to one shard of the next stage, in order. */
+  keyBy<K extends string | number>(key: (value: T) => K): KeyedStream<K, T> {
+    const id = this.graph.add({ kind: 'keyBy', input: this.nodeId, key: key as KeySelector<T> });
+    return new KeyedStream<K, T>(this.graph, id);
+  }
+
+  /** Writes the stream to a sink. */
+  sinkTo(sink: SinkSpec<T>): void {
+    this.graph.add({ kind: 'sink', input: this.nodeId, sink });
+  }
+}
+
+/** A stream partitioned by key (Flink `KeyedStream`). */
+export class KeyedStream<K, T> extends DataStream<T> {
+  /**
+   * Runs a {@link KeyedProcessFunction} on every record with keyed state and timers.
+   * `uid` names the operator's state; keep it stable across job versions (default `process-<n>`).
+   */
+  process<O>(fn: KeyedProcessFunction<K, T, O>, options: { uid?: string } = {}): ProcessedStream<O> {
+    const uid = options.uid ?? `process-${this.graph.nodes.length}`;
+    if (!/^[A-Za-z0-9_-]+$/.test(uid)) throw new Error(`operator uid must match [A-Za-z0-9_-]+, got "${uid}"`);
+    const id = this.graph.add({ kind: 'process', input: this.nodeId, fn, uid });
+    return new ProcessedStream<O>(this.graph, id);
+  }
+}
+
+/** The output of a process function: its main output plus side outputs (Flink `SingleOutputStreamOperator`). */
+export class ProcessedStream<T> extends DataStream<T> {
+  /** The records the function emitted with `ctx.output(tag, value)`. */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    return new DataStream<X>(this.graph, this.graph.add({ kind: 'sideOutput', input: this.nodeId, tag }));
+  }
+
+  /** Shards of this stage's input stream (Flink `setParallelism`). */
+  setParallelism(parallelism: number): this {
+    const node = this.graph.node(this.nodeId);
+    if (node.kind !== 'process') throw new Error('setParallelism applies to a process operator');
+    if (!Number.isInteger(parallelism) || parallelism < 1) throw new Error(`parallelism must be a positive integer, got ${parallelism}`);
+    node.parallelism = parallelism;
+    return this;
+  }
+}

@@ -1,0 +1,177 @@
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import {
+  CommitConflictError,
+  emptyStats,
+  type CommitRequest,
+  type Item,
+  type ItemKey,
+  type KeyValueStore,
+  type SortKeyRange,
+  type StoreStats,
+  type TableRole,
+} from '../state/store.ts';
+
+/** TransactWriteItems takes 100 items; one is the checkpoint. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * The {@link KeyValueStore} on DynamoDB: this file and `provision.ts` are where eddy touches
+ * DynamoDB. Reads are strongly consistent (a batch must see the previous batch's commit).
+ * A commit of up to 99 items is one TransactWriteItems with the fenced checkpoint; larger
+ * commits write in BatchWriteItem chunks and then the fenced checkpoint (see
+ * docs/design-decisions.md for why, and what that means after a crash).
+ *
+ * @example
+ * ```ts
+ * const store = new DynamoDbStore(clients.documents, { state: 'job-state', 'dead-letter': 'job-dead-letter' });
+ * ```
+ */
+export class DynamoDbStore implements KeyValueStore {
+  private readonly counters = emptyStats();
+
+  constructor(private readonly documents: DynamoDBDocumentClient, private readonly tables: Record<TableRole, string>) {}
+
+  async batchGet(keys: ItemKey[]): Promise<Item[]> {
+    const found: Item[] = [];
+    const roleOf = new Map(Object.entries(this.tables).map(([role, name]) => [name, role as TableRole]));
+    for (let i = 0; i < keys.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {};
+      for (const key of keys.slice(i, i + 100)) {
+        const table = this.tables[key.table];
+        (request[table] ??= { Keys: [], ConsistentRead: true }).Keys.push({ pk: key.pk, sk: key.sk });
+      }
+      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const response = await this.documents.send(new BatchGetCommand({ RequestItems: request as any, ReturnConsumedCapacity: 'TOTAL' }));
+        this.count(response.ConsumedCapacity, 'read');
+        for (const [table, rows] of Object.entries(response.Responses ?? {})) {
+          for (const row of rows) found.push(toItem(roleOf.get(table)!, row));
+        }
+        request = response.UnprocessedKeys as typeof request;
+      }
+    }
+    this.counters.itemsRead += found.length;
+    return found;
+  }
+
+  async query(table: TableRole, pk: string, range: SortKeyRange = {}): Promise<Item[]> {
+    const values: Record<string, unknown> = { ':pk': pk };
+    let condition = 'pk = :pk';
+    if (range.from !== undefined && range.to !== undefined) {
+      condition += ' AND sk BETWEEN :from AND :to';
+      Object.assign(values, { ':from': range.from, ':to': range.to });
+    } else if (range.from !== undefined) {
+      condition += ' AND sk >= :from';
+      values[':from'] = range.from;
+    } else if (range.to !== undefined) {
+      condition += ' AND sk <= :to';
+      values[':to'] = range.to;
+    }
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const response = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tables[table],
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+          Limit: range.limit === undefined ? undefined : range.limit - items.length,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.count(response.ConsumedCapacity && [response.ConsumedCapacity], 'read');
+      for (const row of response.Items ?? []) items.push(toItem(table, row));
+      start = response.LastEvaluatedKey;
+    } while (start && (range.limit === undefined || items.length < range.limit));
+    this.counters.itemsRead += items.length;
+    return items;
+  }
+
+  async commit(request: CommitRequest): Promise<void> {
+    const { item: checkpoint, expectedVersion } = request.checkpoint;
+    const condition =
+      expectedVersion === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
+    const writes = request.puts.length + request.deletes.length;
+    this.counters.itemsWritten += writes + 1;
+    try {
+      if (writes + 1 <= MAX_TRANSACTION_ITEMS) {
+        const response = await this.documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...request.puts.map((i) => ({ Put: { TableName: this.tables[i.table], Item: toRow(i) } })),
+              ...request.deletes.map((k) => ({ Delete: { TableName: this.tables[k.table], Key: { pk: k.pk, sk: k.sk } } })),
+              { Put: { TableName: this.tables.state, Item: toRow(checkpoint), ...condition } },
+            ],
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        this.count(response.ConsumedCapacity, 'write');
+        return;
+      }
+      await this.batchWrite(request);
+      const response = await this.documents.send(new PutCommand({ TableName: this.tables.state, Item: toRow(checkpoint), ...condition, ReturnConsumedCapacity: 'TOTAL' }));
+      this.count(response.ConsumedCapacity ? [response.ConsumedCapacity] : undefined, 'write');
+    } catch (error) {
+      const name = (error as Error).name;
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      if (name === 'ConditionalCheckFailedException' || (name === 'TransactionCanceledException' && reasons.some((r) => r.Code === 'ConditionalCheckFailed'))) {
+        throw new CommitConflictError(`checkpoint ${checkpoint.pk}/${checkpoint.sk} moved past version ${expectedVersion}: another invocation committed this shard`);
+      }
+      throw error;
+    }
+  }
+
+  stats(): StoreStats {
+    return { ...this.counters };
+  }
+
+  private async batchWrite(request: CommitRequest): Promise<void> {
+    const ops = [
+      ...request.puts.map((i) => ({ table: this.tables[i.table], op: { PutRequest: { Item: toRow(i) } } })),
+      ...request.deletes.map((k) => ({ table: this.tables[k.table], op: { DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } } })),
+    ];
+    for (let i = 0; i < ops.length; i += 25) {
+      let pending: Record<string, any[]> | undefined = {};
+      for (const { table, op } of ops.slice(i, i + 25)) (pending[table] ??= []).push(op);
+      for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const response = await this.documents.send(new BatchWriteCommand({ RequestItems: pending, ReturnConsumedCapacity: 'TOTAL' }));
+        this.count(response.ConsumedCapacity, 'write');
+        pending = response.UnprocessedItems as Record<string, any[]> | undefined;
+      }
+    }
+  }
+
+  private count(capacity: ConsumedCapacity[] | undefined, kind: 'read' | 'write'): void {
+    this.counters.requests += 1;
+    for (const c of capacity ?? []) {
+      if (kind === 'read') this.counters.readUnits += c.CapacityUnits ?? c.ReadCapacityUnits ?? 0;
+      else this.counters.writeUnits += c.CapacityUnits ?? c.WriteCapacityUnits ?? 0;
+    }
+  }
+}
+
+function toRow(item: Item): Record<string, unknown> {
+  return { ...item.attrs, pk: item.pk, sk: item.sk };
+}
+
+function toItem(table: TableRole, row: Record<string, any>): Item {
+  const { pk, sk, ...attrs } = row;
+  return { table, pk, sk, attrs };
+}
+
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(2000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+}

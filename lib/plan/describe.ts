@@ -1,0 +1,44 @@
+import type { JobGraph } from './graph.ts';
+import type { Plan } from './plan.ts';
+
+/**
+ * Renders a plan as text for `eddy plan`: stages, what is chained in each, where outputs go,
+ * and the resources the plan derives.
+ *
+ * @example
+ * ```ts
+ * console.log(describePlan(planJob(job.graph), job.graph));
+ * ```
+ */
+export function describePlan(plan: Plan, graph: JobGraph): string {
+  const lines = [`job ${plan.job}`];
+  for (const stage of plan.stages) {
+    lines.push('', `stage ${stage.id} (${stage.kind}${stage.stateful ? ', keyed state + timers' : ''})`);
+    lines.push(`  reads   ${stage.input.stream} (${stage.input.shards} shard${stage.input.shards === 1 ? '' : 's'}, batch ${stage.batchSize})`);
+    lines.push(`  chain   ${stage.nodes.map((id) => nodeLabel(graph, id)).join(' -> ')}`);
+    for (const out of stage.outputs) {
+      lines.push(out.kind === 'stage' ? `  emits   keyBy -> stage ${out.stage} via ${out.stream}` : `  sink    ${out.sink} -> ${out.sinkKind} ${out.target}`);
+    }
+  }
+  lines.push('', 'resources');
+  for (const s of plan.streams) lines.push(`  stream  ${s.name} (${s.shards} shard${s.shards === 1 ? '' : 's'}, ${s.role} of ${s.of})`);
+  for (const t of plan.tables) lines.push(`  table   ${t.name} (${t.role})`);
+  if (plan.sweep) lines.push(`  sweep   ${plan.sweep.schedule} for ${plan.sweep.stages.join(', ')}`);
+  return lines.join('\n');
+}
+
+function nodeLabel(graph: JobGraph, id: number): string {
+  const node = graph.node(id);
+  switch (node.kind) {
+    case 'source':
+      return `source(${node.source.name})`;
+    case 'process':
+      return `process(${node.uid})`;
+    case 'sideOutput':
+      return `sideOutput(${node.tag.id})`;
+    case 'sink':
+      return `sink(${node.sink.name})`;
+    default:
+      return node.kind;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The logical job graph that the fluent API builds and the planner cuts into stages.
+ * Nodes refer to their input by id; the graph is append-only while a job is defined.
+ */
+import type { KeyedProcessFunction } from '../api/functions.ts';
+import type { OutputTag } from '../api/output-tag.ts';
+import type { WatermarkStrategy } from '../api/watermark.ts';
+import type { SinkSpec } from '../connectors/sink-spec.ts';
+import type { SourceSpec } from '../connectors/source-spec.ts';
+
+export type KeySelector<T> = (value: T) => string | number;
+
+export type GraphNode =
+  | { id: number; kind: 'source'; source: SourceSpec<any>; watermarks: WatermarkStrategy<any> }
+  | { id: number; kind: 'map'; input: number; fn: (value: any) => any }
+  | { id: number; kind: 'filter'; input: number; fn: (value: any) => boolean }
+  | { id: number; kind: 'flatMap'; input: number; fn: (value: any) => Iterable<any> }
+  | { id: number; kind: 'keyBy'; input: number; key: KeySelector<any> }
+  | { id: number; kind: 'process'; input: number; fn: KeyedProcessFunction<any, any, any>; uid: string; parallelism?: number }
+  | { id: number; kind: 'sideOutput'; input: number; tag: OutputTag<any> }
+  | { id: number; kind: 'sink'; input: number; sink: SinkSpec<any> };
+
+export type GraphNodeKind = GraphNode['kind'];
+
+/** Distributes `Omit` over the union so each node kind keeps its own fields. */
+export type NewGraphNode = GraphNode extends infer N ? (N extends GraphNode ? Omit<N, 'id'> : never) : never;
+
+/** Options of a job that apply to all its stages unless a stage overrides them. */
+export interface JobOptions {
+  /** Shards of each internal stream, i.e. parallelism of each keyed stage (default 2). */
+  parallelism?: number;
+  /** Number of key groups (Flink's max parallelism): the unit by which timers are found by hash range (default 128). */
+  maxParallelism?: number;
+  /** DynamoDB partitions per stage over which timers are spread (default 4). */
+  timerPartitions?: number;
+  /** Records per Lambda invocation (default 100). */
+  batchSize?: number;
+  /**
+   * When every source has seen no record for its `withIdleness` time, the sweep advances the
+   * watermark by processing time (watermark = now - idleness - out-of-orderness), so event-time
+   * timers and windows close on a stream that went quiet (default false).
+   */
+  idleWatermarkAdvance?: boolean;
+}
+
+export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
+  parallelism: 2,
+  maxParallelism: 128,
+  timerPartitions: 4,
+  batchSize: 100,
+  idleWatermarkAdvance: false,
+};
+
+/** The graph of one job: its nodes in definition order and its options. */
+export class JobGraph {
+  readonly nodes: GraphNode[] = [];
+  constructor(readonly name: string, readonly options: Required<JobOptions>) {}
+
+  add(node: NewGraphNode): number {
+    const id = this.nodes.length;
+    this.nodes.push({ ...node, id } as GraphNode);
+    return id;
+  }
+
+  node(id: number): GraphNode {
+    const node = this.nodes[id];
+    if (!node) throw new Error(`job ${this.name}: no node ${id}`);
+    return node;
+  }
+
+  /** Nodes that read from `id`, in definition order. */
+  consumers(id: number): GraphNode[] {
+    return this.nodes.filter((n) => n.kind !== 'source' && n.input === id);
+  }
+}

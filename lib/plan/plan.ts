@@ -1,0 +1,58 @@
+/**
+ * The plan: a job cut into stages at every repartitioning edge. It is plain data, printed by
+ * `eddy plan`, and the one source from which streams, tables, functions and schedules derive.
+ */
+import type { JobOptions } from './graph.ts';
+
+/** Where a stage sends what its operator chain emits. */
+export type PlanOutput =
+  | { kind: 'stage'; viaNode: number; stage: string; stream: string }
+  | { kind: 'sink'; viaNode: number; sink: string; sinkKind: 'kinesis' | 'dynamodb'; target: string };
+
+export interface PlanStage {
+  /** `source-<name>` for a source stage, the operator uid for a keyed stage. */
+  id: string;
+  kind: 'source' | 'keyed';
+  /** The Kinesis stream this stage's Lambda reads. */
+  input: { stream: string; shards: number; source?: string };
+  /** Graph node that receives the stage's records (a source or a process node). */
+  entryNode: number;
+  /** Graph nodes chained into this stage, entry first. */
+  nodes: number[];
+  outputs: PlanOutput[];
+  /** Stages that write into this stage's input stream. */
+  upstream: string[];
+  /** True when the stage keeps keyed state and timers (and so has a sweep). */
+  stateful: boolean;
+  batchSize: number;
+}
+
+export interface Plan {
+  job: string;
+  options: Required<JobOptions>;
+  stages: PlanStage[];
+  streams: { name: string; shards: number; role: 'source' | 'internal' | 'sink'; of: string }[];
+  tables: { name: string; role: 'state' | 'dead-letter' | 'sink'; of: string }[];
+  /** Sweep function: fires due timers of shards that get no data. */
+  sweep: { stages: string[]; schedule: string } | undefined;
+}
+
+/** Physical names derived from the job name; a deployment may prepend a prefix at run time. */
+export const resourceNames = {
+  sourceStream: (job: string, source: string) => `${job}-source-${source}`,
+  stageStream: (job: string, stage: string) => `${job}-${stage}`,
+  sinkTarget: (job: string, sink: string) => `${job}-sink-${sink}`,
+  stateTable: (job: string) => `${job}-state`,
+  deadLetterTable: (job: string) => `${job}-dead-letter`,
+};
+
+/** The stage a node id belongs to, or undefined. */
+export function stageOfNode(plan: Plan, nodeId: number): PlanStage | undefined {
+  return plan.stages.find((s) => s.nodes.includes(nodeId));
+}
+
+export function stageById(plan: Plan, id: string): PlanStage {
+  const stage = plan.stages.find((s) => s.id === id);
+  if (!stage) throw new Error(`job ${plan.job} has no stage "${id}" (stages: ${plan.stages.map((s) => s.id).join(', ')})`);
+  return stage;
+}

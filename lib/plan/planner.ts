@@ -1,0 +1,97 @@
+import type { GraphNode, JobGraph } from './graph.ts';
+import { resourceNames, type Plan, type PlanOutput, type PlanStage } from './plan.ts';
+
+/**
+ * Cuts a job graph into stages: one per source and one per keyed operator; stateless
+ * operators, side outputs and sinks chain into the stage that precedes them.
+ *
+ * @example
+ * ```ts
+ * const plan = planJob(job.graph);
+ * console.log(plan.stages.map((s) => s.id)); // ['source-orders', 'order-timeout']
+ * ```
+ */
+export function planJob(graph: JobGraph): Plan {
+  const job = graph.name;
+  const entries = graph.nodes.filter((n) => n.kind === 'source' || n.kind === 'process');
+  if (!entries.some((n) => n.kind === 'source')) throw new Error(`job ${job} has no source`);
+
+  const stages: PlanStage[] = entries.map((entry) => {
+    const id = entry.kind === 'source' ? `source-${entry.source.name}` : (entry as Extract<GraphNode, { kind: 'process' }>).uid;
+    const input =
+      entry.kind === 'source'
+        ? { stream: entry.source.streamName ?? resourceNames.sourceStream(job, entry.source.name), shards: entry.source.shards, source: entry.source.name }
+        : { stream: resourceNames.stageStream(job, id), shards: (entry as Extract<GraphNode, { kind: 'process' }>).parallelism ?? graph.options.parallelism };
+    return {
+      id,
+      kind: entry.kind === 'source' ? 'source' : 'keyed',
+      input,
+      entryNode: entry.id,
+      nodes: [],
+      outputs: [],
+      upstream: [],
+      stateful: entry.kind === 'process',
+      batchSize: graph.options.batchSize,
+    };
+  });
+  const stageIds = new Set<string>();
+  for (const s of stages) {
+    if (stageIds.has(s.id)) throw new Error(`job ${job}: two stages named "${s.id}" (give operators distinct uids)`);
+    stageIds.add(s.id);
+  }
+  const stageOfEntry = new Map(stages.map((s) => [s.entryNode, s]));
+
+  for (const stage of stages) {
+    const visit = (node: GraphNode) => {
+      stage.nodes.push(node.id);
+      if (node.kind === 'keyBy') {
+        const consumers = graph.consumers(node.id);
+        const target = consumers.length === 1 && consumers[0].kind === 'process' ? stageOfEntry.get(consumers[0].id) : undefined;
+        if (!target) throw new Error(`job ${job}: keyBy (node ${node.id}) must be followed by exactly one process()`);
+        stage.outputs.push({ kind: 'stage', viaNode: node.id, stage: target.id, stream: target.input.stream });
+        target.upstream.push(stage.id);
+        return;
+      }
+      if (node.kind === 'sink') {
+        const sink = node.sink;
+        const target = (sink.kind === 'kinesis' ? sink.streamName : sink.tableName) ?? resourceNames.sinkTarget(job, sink.name);
+        stage.outputs.push({ kind: 'sink', viaNode: node.id, sink: sink.name, sinkKind: sink.kind, target });
+        return;
+      }
+      const consumers = graph.consumers(node.id).filter((c) => c.kind !== 'process');
+      if (consumers.length === 0 && node.kind !== 'process' && node.kind !== 'source') {
+        throw new Error(`job ${job}: the output of node ${node.id} (${node.kind}) goes nowhere; add a sink`);
+      }
+      consumers.forEach(visit);
+    };
+    visit(graph.node(stage.entryNode));
+  }
+
+  const sinkNames = new Set<string>();
+  for (const out of stages.flatMap((s) => s.outputs)) {
+    if (out.kind !== 'sink') continue;
+    if (sinkNames.has(out.sink)) throw new Error(`job ${job}: two sinks named "${out.sink}"`);
+    sinkNames.add(out.sink);
+  }
+
+  const stateful = stages.filter((s) => s.stateful).map((s) => s.id);
+  return {
+    job,
+    options: graph.options,
+    stages,
+    streams: [
+      ...stages.map((s) => ({ name: s.input.stream, shards: s.input.shards, role: (s.kind === 'source' ? 'source' : 'internal') as 'source' | 'internal', of: s.id })),
+      ...sinkOutputs(stages, 'kinesis').map((o) => ({ name: o.target, shards: 1, role: 'sink' as const, of: o.sink })),
+    ],
+    tables: [
+      { name: resourceNames.stateTable(job), role: 'state', of: job },
+      { name: resourceNames.deadLetterTable(job), role: 'dead-letter', of: job },
+      ...sinkOutputs(stages, 'dynamodb').map((o) => ({ name: o.target, role: 'sink' as const, of: o.sink })),
+    ],
+    sweep: stateful.length > 0 ? { stages: stateful, schedule: 'rate(1 minute)' } : undefined,
+  };
+}
+
+function sinkOutputs(stages: PlanStage[], kind: 'kinesis' | 'dynamodb') {
+  return stages.flatMap((s) => s.outputs).filter((o): o is Extract<PlanOutput, { kind: 'sink' }> => o.kind === 'sink' && o.sinkKind === kind);
+}

@@ -1,0 +1,109 @@
+import type { GraphNode, JobGraph } from '../plan/graph.ts';
+import type { PlanStage } from '../plan/plan.ts';
+import { DecodeError } from '../connectors/source-spec.ts';
+import { KeyedOperator } from './keyed-operator.ts';
+import type { BatchOutputs } from './outputs.ts';
+
+/** Pushes a record with its event time into a chained operator. */
+export type Push = (value: unknown, ts: number) => void;
+
+/** The longest key eddy accepts (DynamoDB partition keys hold 2048 bytes; state keys add a prefix). */
+const MAX_KEY_LENGTH = 1024;
+
+/**
+ * The operators of one stage wired together (Flink's operator chaining): stateless nodes are
+ * plain function calls; a keyBy at the end of the chain turns records into envelopes for the
+ * next stage; sinks collect outputs. Outputs go to the batch's {@link BatchOutputs}.
+ *
+ * @example
+ * ```ts
+ * const chain = new StageChain(graph, stage, () => outputs);
+ * chain.source!(order, order.ts);          // a source stage
+ * await chain.keyed!.processElement(k, ts, v); // a keyed stage
+ * ```
+ */
+export class StageChain {
+  /** Entry of a source stage. */
+  readonly source: Push | undefined;
+  /** Entry of a keyed stage. */
+  readonly keyed: KeyedOperator | undefined;
+
+  constructor(
+    private readonly graph: JobGraph,
+    private readonly stage: PlanStage,
+    private readonly outputs: () => BatchOutputs,
+  ) {
+    const entry = graph.node(stage.entryNode);
+    if (entry.kind === 'source') {
+      this.source = this.fanOut(entry.id);
+    } else if (entry.kind === 'process') {
+      const sideTargets = new Map<string, Push[]>();
+      for (const c of graph.consumers(entry.id)) {
+        if (c.kind !== 'sideOutput') continue;
+        const list = sideTargets.get(c.tag.id) ?? [];
+        list.push(this.fanOut(c.id));
+        sideTargets.set(c.tag.id, list);
+      }
+      this.keyed = new KeyedOperator(
+        entry.fn,
+        { jobName: graph.name, stageId: stage.id, operatorUid: entry.uid },
+        this.fanOut(entry.id, (n) => n.kind !== 'sideOutput'),
+        (tagId, value, ts) => sideTargets.get(tagId)?.forEach((push) => push(value, ts)),
+      );
+    } else {
+      throw new Error(`stage ${stage.id} starts with a ${entry.kind}`);
+    }
+  }
+
+  /** A push that feeds every consumer of `nodeId` chained in this stage. */
+  private fanOut(nodeId: number, accept: (n: GraphNode) => boolean = () => true): Push {
+    const targets = this.graph
+      .consumers(nodeId)
+      .filter((n) => n.kind !== 'process' && accept(n))
+      .map((n) => this.compile(n));
+    if (targets.length === 1) return targets[0];
+    return (value, ts) => {
+      for (const push of targets) push(value, ts);
+    };
+  }
+
+  private compile(node: GraphNode): Push {
+    switch (node.kind) {
+      case 'map': {
+        const next = this.fanOut(node.id);
+        return (v, ts) => next(node.fn(v), ts);
+      }
+      case 'filter': {
+        const next = this.fanOut(node.id);
+        return (v, ts) => {
+          if (node.fn(v)) next(v, ts);
+        };
+      }
+      case 'flatMap': {
+        const next = this.fanOut(node.id);
+        return (v, ts) => {
+          for (const x of node.fn(v)) next(x, ts);
+        };
+      }
+      case 'keyBy': {
+        const out = this.stage.outputs.find((o) => o.kind === 'stage' && o.viaNode === node.id);
+        if (!out || out.kind !== 'stage') throw new Error(`stage ${this.stage.id}: keyBy node ${node.id} has no target stage`);
+        return (v, ts) => this.outputs().toStage(out.stream, keyOf(node.key(v)), ts, v);
+      }
+      case 'sink':
+        return (v) => this.outputs().toSink(node.sink.name, v);
+      case 'sideOutput':
+        return this.fanOut(node.id);
+      default:
+        throw new Error(`stage ${this.stage.id}: cannot chain a ${node.kind}`);
+    }
+  }
+}
+
+/** Normalises a key selector's result; a missing or unusable key is a bad record. */
+function keyOf(key: unknown): string {
+  if (typeof key === 'number' && Number.isFinite(key)) return String(key);
+  if (typeof key !== 'string' || key.length === 0) throw new DecodeError(`missing key (key selector returned ${JSON.stringify(key) ?? 'undefined'})`);
+  if (key.length > MAX_KEY_LENGTH) throw new DecodeError(`key longer than ${MAX_KEY_LENGTH} characters`);
+  return key;
+}

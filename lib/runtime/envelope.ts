@@ -1,0 +1,81 @@
+/**
+ * Envelopes: what travels on internal streams. One Kinesis record carries the envelopes one
+ * upstream shard sends to one downstream shard in one batch, in order (KPL-style aggregation,
+ * see docs/design-decisions.md): a partially failed PutRecords can then never reorder records
+ * of one key, and a downstream stage can drop re-sent envelopes by their origin position.
+ */
+
+/** Position of an envelope in the output of its upstream shard: the input record and the output index within it. */
+export interface Origin {
+  seq: string;
+  index: number;
+}
+
+export type Envelope =
+  | { kind: 'data'; key: string; ts: number; payload: unknown; origin: Origin }
+  /** Watermark of the sending upstream shard. */
+  | { kind: 'watermark'; watermark: number }
+  /** End of input of the sending upstream shard. */
+  | { kind: 'end' }
+  /** A due timer, injected by the sweep; `watermark` is the idle-advanced watermark it was found with. */
+  | { kind: 'timer'; key: string; ts: number; domain: 'E' | 'P'; watermark?: number };
+
+/** A decoded internal record: who sent it and the envelopes, in order. */
+export interface EnvelopeRecord {
+  from: { stage: string; shard: string };
+  envelopes: Envelope[];
+}
+
+export const ENVELOPE_VERSION = 1;
+/** Control records on a *source* stream (end-of-input markers) start with this, which no JSON text can. */
+const CONTROL_PREFIX = '\u0000eddy:';
+
+export function encodeEnvelopes(record: EnvelopeRecord): Uint8Array {
+  return Buffer.from(JSON.stringify({ v: ENVELOPE_VERSION, from: record.from, e: record.envelopes }), 'utf8');
+}
+
+/** Decodes an internal record; throws an Error with the reason for anything malformed. */
+export function decodeEnvelopes(data: Uint8Array): EnvelopeRecord {
+  let raw: any;
+  try {
+    raw = JSON.parse(Buffer.from(data).toString('utf8'));
+  } catch (error) {
+    throw new Error(`envelope record is not JSON: ${(error as Error).message}`);
+  }
+  if (!raw || typeof raw !== 'object') throw new Error('envelope record is not an object');
+  if (raw.v !== ENVELOPE_VERSION) throw new Error(`unsupported envelope version ${JSON.stringify(raw.v)} (expected ${ENVELOPE_VERSION})`);
+  if (!raw.from || typeof raw.from.stage !== 'string' || typeof raw.from.shard !== 'string') throw new Error('envelope record lacks its sender');
+  if (!Array.isArray(raw.e)) throw new Error('envelope record lacks envelopes');
+  for (const e of raw.e) validateEnvelope(e);
+  return { from: raw.from, envelopes: raw.e };
+}
+
+function validateEnvelope(e: any): asserts e is Envelope {
+  const ok =
+    e &&
+    ((e.kind === 'data' && typeof e.key === 'string' && Number.isFinite(e.ts) && e.origin && typeof e.origin.seq === 'string' && Number.isInteger(e.origin.index)) ||
+      (e.kind === 'watermark' && Number.isFinite(e.watermark)) ||
+      e.kind === 'end' ||
+      (e.kind === 'timer' && typeof e.key === 'string' && Number.isFinite(e.ts) && (e.domain === 'E' || e.domain === 'P')));
+  if (!ok) throw new Error(`malformed envelope ${JSON.stringify(e).slice(0, 200)}`);
+}
+
+/** A control record for a source stream: end of input, written by replay and `eddy run --drain`. */
+export function encodeSourceEnd(): Uint8Array {
+  return Buffer.from(`${CONTROL_PREFIX}${JSON.stringify({ kind: 'end' })}`, 'utf8');
+}
+
+export function isSourceEnd(data: Uint8Array): boolean {
+  const prefix = Buffer.from(CONTROL_PREFIX, 'utf8');
+  return data.length >= prefix.length && Buffer.from(data.subarray(0, prefix.length)).equals(prefix);
+}
+
+/** Total order of Kinesis sequence numbers (decimal strings of up to 128 bits). */
+export function compareSeq(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareOrigin(a: Origin, b: Origin): number {
+  return compareSeq(a.seq, b.seq) || a.index - b.index;
+}

@@ -1,0 +1,139 @@
+import {
+  TimeDomain,
+  type Collector,
+  type KeyedContext,
+  type KeyedProcessFunction,
+  type OnTimerContext,
+  type RuntimeContext,
+  type TimerService,
+} from '../api/functions.ts';
+import type { OutputTag } from '../api/output-tag.ts';
+import type { AnyStateDescriptor } from '../api/state-descriptors.ts';
+import { ItemCache } from '../state/item-cache.ts';
+import { createStateHandle, type KeyScope } from '../state/handles.ts';
+import { stateItemKey, VOID_NAMESPACE } from '../state/keys.ts';
+import type { ItemKey } from '../state/store.ts';
+import type { BatchTimers } from '../time/batch-timers.ts';
+import type { Timer } from '../time/timer-items.ts';
+
+/** What the operator needs from the batch it runs in. */
+export interface OperatorBatch {
+  cache: ItemCache;
+  timers: BatchTimers;
+  now(): number;
+  watermark(): number;
+}
+
+/**
+ * Runs one {@link KeyedProcessFunction} instance: gives it state handles and timers scoped to
+ * the current key, and routes what it emits. One operator per stage shard, reused across
+ * batches; `begin` hands it the batch's cache and timers.
+ *
+ * @example
+ * ```ts
+ * const op = new KeyedOperator(fn, { jobName, stageId, operatorUid }, emit, emitSide);
+ * await op.open();
+ * op.begin(batch);
+ * await op.processElement('o-1', 1000, order);
+ * ```
+ */
+export class KeyedOperator {
+  readonly descriptors: AnyStateDescriptor[] = [];
+  private readonly fn: KeyedProcessFunction<unknown, unknown, unknown>;
+  private batch: OperatorBatch | undefined;
+  private key = '';
+  private ts = 0;
+  private domain = TimeDomain.EVENT_TIME;
+
+  constructor(
+    fn: KeyedProcessFunction<unknown, unknown, unknown>,
+    private readonly ids: { jobName: string; stageId: string; operatorUid: string },
+    private readonly emit: (value: unknown, ts: number) => void,
+    private readonly emitSide: (tagId: string, value: unknown, ts: number) => void,
+  ) {
+    // Flink gives every parallel instance its own (deserialized) copy of the function.
+    this.fn = Object.assign(Object.create(Object.getPrototypeOf(fn)), fn);
+  }
+
+  async open(): Promise<void> {
+    const op = this;
+    const scope: KeyScope = {
+      operatorUid: this.ids.operatorUid,
+      get cache() {
+        return op.current().cache;
+      },
+      currentKey: () => this.key,
+      namespace: () => VOID_NAMESPACE,
+      now: () => this.current().now(),
+    };
+    const names = new Set<string>();
+    const handle = (d: AnyStateDescriptor): any => {
+      if (names.has(d.name)) throw new Error(`operator ${this.ids.operatorUid}: state "${d.name}" is declared twice`);
+      names.add(d.name);
+      this.descriptors.push(d);
+      return createStateHandle(scope, d);
+    };
+    const ctx: RuntimeContext = {
+      ...this.ids,
+      getState: handle,
+      getListState: handle,
+      getMapState: handle,
+      getReducingState: handle,
+      getAggregatingState: handle,
+    };
+    await this.fn.open(ctx);
+  }
+
+  begin(batch: OperatorBatch): void {
+    this.batch = batch;
+  }
+
+  /** The state items to preload for these keys (map entries are read on demand). */
+  preloadKeys(keys: Iterable<string>): ItemKey[] {
+    const singles = this.descriptors.filter((d) => d.kind !== 'map');
+    const out: ItemKey[] = [];
+    for (const key of keys) for (const d of singles) out.push(stateItemKey(this.ids.operatorUid, key, d.name, VOID_NAMESPACE));
+    return out;
+  }
+
+  async processElement(key: string, ts: number, value: unknown): Promise<void> {
+    this.key = key;
+    this.ts = ts;
+    await this.fn.processElement(value, this.context, this.collector);
+  }
+
+  async onTimer(timer: Timer): Promise<void> {
+    this.key = timer.key;
+    this.ts = timer.ts;
+    this.domain = timer.domain === 'E' ? TimeDomain.EVENT_TIME : TimeDomain.PROCESSING_TIME;
+    await this.fn.onTimer(timer.ts, this.context, this.collector);
+  }
+
+  private current(): OperatorBatch {
+    if (!this.batch) throw new Error('keyed state and timers are only available while processing a record or timer');
+    return this.batch;
+  }
+
+  private readonly collector: Collector<unknown> = { collect: (value) => this.emit(value, this.ts) };
+
+  private readonly timerService: TimerService = {
+    currentProcessingTime: () => this.current().now(),
+    currentWatermark: () => this.current().watermark(),
+    registerEventTimeTimer: (ts) => this.current().timers.register(this.timer(ts, 'E')),
+    registerProcessingTimeTimer: (ts) => this.current().timers.register(this.timer(ts, 'P')),
+    deleteEventTimeTimer: (ts) => this.current().timers.delete(this.timer(ts, 'E')),
+    deleteProcessingTimeTimer: (ts) => this.current().timers.delete(this.timer(ts, 'P')),
+  };
+
+  private timer(ts: number, domain: 'E' | 'P'): Timer {
+    return { key: this.key, namespace: VOID_NAMESPACE, ts: Math.floor(ts), domain };
+  }
+
+  private readonly context: OnTimerContext<unknown> & KeyedContext<unknown> = {
+    timestamp: () => this.ts,
+    getCurrentKey: () => this.key,
+    timerService: () => this.timerService,
+    output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag.id, value, this.ts),
+    timeDomain: () => this.domain,
+  };
+}

@@ -1,0 +1,82 @@
+import type { Job } from '../api/job.ts';
+import type { SinkWriter } from '../connectors/sink-writer.ts';
+import type { HashRange } from '../plan/partitioning.ts';
+import { stageById, type Plan, type PlanStage } from '../plan/plan.ts';
+import { planJob } from '../plan/planner.ts';
+import type { KeyValueStore } from '../state/store.ts';
+import { StageChain } from './chain.ts';
+import { BatchOutputs } from './outputs.ts';
+import type { StreamClient } from './stream-client.ts';
+
+/** The services a stage runs on; the handler builds them from the environment. */
+export interface RuntimeServices {
+  store: KeyValueStore;
+  streams: StreamClient;
+  sinks: SinkWriter;
+  /**
+   * `system`: processing time is the wall clock. `event`: simulated, processing time follows
+   * the event time a shard has processed (replay), so runs are deterministic.
+   */
+  processingTime: 'system' | 'event';
+  wallClock(): number;
+}
+
+/**
+ * One stage on one shard, as a Lambda container keeps it between invocations: the opened
+ * operator chain and what it learned about the streams. `runBatch` does the work.
+ *
+ * @example
+ * ```ts
+ * const task = await StageTask.create(job, 'order-timeout', 'shardId-000000000000', services);
+ * const result = await runBatch(task, records);
+ * ```
+ */
+export class StageTask {
+  readonly chain: StageChain;
+  outputs: BatchOutputs;
+  private rangeCache: HashRange | undefined;
+
+  private constructor(
+    readonly job: Job,
+    readonly plan: Plan,
+    readonly stage: PlanStage,
+    readonly shardId: string,
+    readonly services: RuntimeServices,
+  ) {
+    this.outputs = new BatchOutputs(stage.id, shardId);
+    this.chain = new StageChain(job.graph, stage, () => this.outputs);
+  }
+
+  static async create(job: Job, stageId: string, shardId: string, services: RuntimeServices, plan = planJob(job.graph)): Promise<StageTask> {
+    const task = new StageTask(job, plan, stageById(plan, stageId), shardId, services);
+    await task.chain.keyed?.open();
+    return task;
+  }
+
+  /** A fresh output buffer for the next batch. */
+  resetOutputs(): BatchOutputs {
+    this.outputs = new BatchOutputs(this.stage.id, this.shardId);
+    return this.outputs;
+  }
+
+  /** The hash range of this task's shard (where its timers live). */
+  async hashRange(): Promise<HashRange> {
+    if (!this.rangeCache) {
+      const shards = await this.services.streams.listShards(this.stage.input.stream);
+      const own = shards.find((s) => s.shardId === this.shardId);
+      if (!own) throw new Error(`stream ${this.stage.input.stream} has no shard ${this.shardId}`);
+      this.rangeCache = { start: own.start, end: own.end };
+    }
+    return this.rangeCache;
+  }
+
+  /** Every upstream `stage/shard` whose watermark this shard waits for. */
+  async upstreamShards(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const up of this.stage.upstream) {
+      const stream = stageById(this.plan, up).input.stream;
+      for (const s of await this.services.streams.listShards(stream)) if (!s.closed) ids.push(`${up}/${s.shardId}`);
+    }
+    return ids;
+  }
+}

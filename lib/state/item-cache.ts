@@ -1,0 +1,124 @@
+import { itemId, type Item, type ItemKey, type KeyValueStore, type TableRole } from './store.ts';
+
+interface Entry {
+  key: ItemKey;
+  /** The current value; undefined = absent. */
+  item: Item | undefined;
+  dirty: boolean;
+}
+
+/**
+ * The write-behind cache of one batch: state and timer items are loaded once (batched), read
+ * and written in memory, and each dirty item is written once at commit. Every change is
+ * journaled so that the effects of one record can be undone when its function throws.
+ *
+ * @example
+ * ```ts
+ * const cache = new ItemCache(store);
+ * await cache.preload(keys);
+ * const mark = cache.mark();
+ * cache.set(key, item);
+ * cache.rollback(mark); // the record failed: as if set() never happened
+ * const { puts, deletes } = cache.changes();
+ * ```
+ */
+export class ItemCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly journal: { id: string; previous: Entry | undefined }[] = [];
+  private readonly scanned = new Set<string>();
+
+  constructor(private readonly store: KeyValueStore) {}
+
+  /** Loads the given items that are not cached yet, in batched reads. */
+  async preload(keys: ItemKey[]): Promise<void> {
+    const missing = new Map<string, ItemKey>();
+    for (const key of keys) {
+      const id = itemId(key);
+      if (!this.entries.has(id)) missing.set(id, key);
+    }
+    if (missing.size === 0) return;
+    const found = await this.store.batchGet([...missing.values()]);
+    const byId = new Map(found.map((item) => [itemId(item), item]));
+    for (const [id, key] of missing) this.entries.set(id, { key, item: byId.get(id), dirty: false });
+  }
+
+  /** Adds items just read by a query (not dirty), unless the batch already has them. */
+  seed(items: Item[]): void {
+    for (const item of items) {
+      const id = itemId(item);
+      if (!this.entries.has(id)) this.entries.set(id, { key: { table: item.table, pk: item.pk, sk: item.sk }, item, dirty: false });
+    }
+  }
+
+  /** The item, loading it when it is not cached. */
+  async get(key: ItemKey): Promise<Item | undefined> {
+    const id = itemId(key);
+    if (!this.entries.has(id)) await this.preload([key]);
+    return this.entries.get(id)!.item;
+  }
+
+  /** The cached item, if it was loaded or written in this batch; never reads the store. */
+  peek(key: ItemKey): Item | undefined {
+    return this.entries.get(itemId(key))?.item;
+  }
+
+  isCached(key: ItemKey): boolean {
+    return this.entries.has(itemId(key));
+  }
+
+  /** Writes (or with `undefined`, deletes) an item in the cache. */
+  set(key: ItemKey, item: Item | undefined): void {
+    const id = itemId(key);
+    const previous = this.entries.get(id);
+    this.journal.push({ id, previous: previous && { ...previous } });
+    this.entries.set(id, { key, item, dirty: true });
+  }
+
+  /**
+   * Items of one partition whose sort key starts with `prefix`: the store's items overlaid
+   * with this batch's changes. The store is read once per (partition, prefix) per batch.
+   */
+  async scan(table: TableRole, pk: string, prefix: string): Promise<Item[]> {
+    const scanId = `${table}\u0001${pk}\u0001${prefix}`;
+    if (!this.scanned.has(scanId)) {
+      const stored = await this.store.query(table, pk, { from: prefix, to: prefix + '\uffff' });
+      for (const item of stored) {
+        const id = itemId(item);
+        if (!this.entries.has(id)) this.entries.set(id, { key: { table, pk, sk: item.sk }, item, dirty: false });
+      }
+      this.scanned.add(scanId);
+    }
+    const rows: Item[] = [];
+    for (const entry of this.entries.values()) {
+      const k = entry.key;
+      if (entry.item && k.table === table && k.pk === pk && k.sk.startsWith(prefix)) rows.push(entry.item);
+    }
+    return rows.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+  }
+
+  /** A point to roll back to. */
+  mark(): number {
+    return this.journal.length;
+  }
+
+  /** Undoes every change made since `mark`. */
+  rollback(mark: number): void {
+    while (this.journal.length > mark) {
+      const { id, previous } = this.journal.pop()!;
+      if (previous) this.entries.set(id, previous);
+      else this.entries.delete(id);
+    }
+  }
+
+  /** The net writes of the batch: one per dirty item. */
+  changes(): { puts: Item[]; deletes: ItemKey[] } {
+    const puts: Item[] = [];
+    const deletes: ItemKey[] = [];
+    for (const entry of this.entries.values()) {
+      if (!entry.dirty) continue;
+      if (entry.item) puts.push(entry.item);
+      else deletes.push(entry.key);
+    }
+    return { puts, deletes };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The contract between eddy's core and the database. The core (state cache, timers,
+ * checkpoints, commit) builds every key and decides every write; a store only moves items
+ * (Powertools' BasePersistenceLayer / DynamoDBPersistenceLayer split). Two stores exist:
+ * DynamoDB (`lib/aws/dynamodb-store.ts`, production and local runs) and memory (unit tests
+ * and engine benchmarks).
+ */
+
+/** The two tables of a job: keyed state, timers and checkpoints; and dead letters. */
+export type TableRole = 'state' | 'dead-letter';
+
+export interface ItemKey {
+  table: TableRole;
+  pk: string;
+  sk: string;
+}
+
+/** Attribute values are strings or numbers; structured values are JSON strings. */
+export type Attributes = Record<string, string | number>;
+
+export interface Item extends ItemKey {
+  attrs: Attributes;
+}
+
+/** An inclusive sort-key range, read in ascending order. */
+export interface SortKeyRange {
+  from?: string;
+  to?: string;
+  limit?: number;
+}
+
+/**
+ * Everything one batch writes. The checkpoint write is conditional: it succeeds only when
+ * the stored checkpoint still has `expectedVersion` (absent = must not exist), which fences
+ * out a concurrent or zombie invocation of the same shard.
+ */
+export interface CommitRequest {
+  puts: Item[];
+  deletes: ItemKey[];
+  checkpoint: { item: Item; expectedVersion: number | undefined };
+}
+
+/** The checkpoint moved on under us: another invocation committed this shard. */
+export class CommitConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommitConflictError';
+  }
+}
+
+/** Request and capacity counters, for metrics and benchmarks. */
+export interface StoreStats {
+  requests: number;
+  readUnits: number;
+  writeUnits: number;
+  itemsRead: number;
+  itemsWritten: number;
+}
+
+export interface KeyValueStore {
+  /** Reads many items in as few round trips as the database allows; absent items are omitted. */
+  batchGet(keys: ItemKey[]): Promise<Item[]>;
+  /** Items of one partition whose sort key lies in the range, ascending. */
+  query(table: TableRole, pk: string, range?: SortKeyRange): Promise<Item[]>;
+  /** Writes a batch's effects and its checkpoint (see {@link CommitRequest}). */
+  commit(request: CommitRequest): Promise<void>;
+  stats(): StoreStats;
+}
+
+export function itemId(key: ItemKey): string {
+  return `${key.table}\u0001${key.pk}\u0001${key.sk}`;
+}
+
+export function emptyStats(): StoreStats {
+  return { requests: 0, readUnits: 0, writeUnits: 0, itemsRead: 0, itemsWritten: 0 };
+}

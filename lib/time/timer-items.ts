@@ -1,0 +1,64 @@
+/**
+ * Where timers live: in the state table, partitioned by stage and timer partition (a run of
+ * contiguous key groups), sorted by domain and time. A stage finds the due timers of a shard
+ * with one Query per timer partition its hash range touches, and keeps the hash key on each
+ * timer so that ranges that cut through a partition are filtered exactly.
+ */
+import { MAX_WATERMARK } from '../api/time.ts';
+import { hashKeyHex, hashKeyOf, keyGroupOf, timerPartitionOf } from '../plan/partitioning.ts';
+import type { Item, ItemKey } from '../state/store.ts';
+
+export type TimerDomain = 'E' | 'P';
+
+export interface Timer {
+  key: string;
+  namespace: string;
+  ts: number;
+  domain: TimerDomain;
+}
+
+export interface TimerLayout {
+  stage: string;
+  keyGroups: number;
+  partitions: number;
+}
+
+const TS_WIDTH = 16; // MAX_WATERMARK has 16 digits
+
+export function tsPart(ts: number): string {
+  if (!Number.isInteger(ts) || ts < 0 || ts > MAX_WATERMARK) throw new Error(`timer timestamp must be an integer in [0, ${MAX_WATERMARK}], got ${ts}`);
+  return String(ts).padStart(TS_WIDTH, '0');
+}
+
+export function timerPartitionKey(stage: string, partition: number): string {
+  return `t#${stage}#${partition}`;
+}
+
+/** The item key of a timer; unique per (key, namespace, timestamp, domain). */
+export function timerItemKey(layout: TimerLayout, timer: Timer): ItemKey {
+  const hash = hashKeyOf(timer.key);
+  const partition = timerPartitionOf(keyGroupOf(hash, layout.keyGroups), layout.keyGroups, layout.partitions);
+  return {
+    table: 'state',
+    pk: timerPartitionKey(layout.stage, partition),
+    sk: `${timer.domain}#${tsPart(timer.ts)}#${hashKeyHex(hash)}#${timer.key}#${timer.namespace}`,
+  };
+}
+
+export function timerItem(layout: TimerLayout, timer: Timer): Item {
+  const key = timerItemKey(layout, timer);
+  return { ...key, attrs: { key: timer.key, ns: timer.namespace, ts: timer.ts, dom: timer.domain, hk: key.sk.split('#')[2] } };
+}
+
+export function timerOfItem(item: Item): Timer {
+  return { key: String(item.attrs.key), namespace: String(item.attrs.ns), ts: Number(item.attrs.ts), domain: item.attrs.dom as TimerDomain };
+}
+
+export function timerId(t: Timer): string {
+  return `${t.domain}\u0001${t.ts}\u0001${t.key}\u0001${t.namespace}`;
+}
+
+/** Firing order: by time, then key and namespace, so that a batch fires timers deterministically. */
+export function compareTimers(a: Timer, b: Timer): number {
+  return a.ts - b.ts || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0);
+}

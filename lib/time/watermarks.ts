@@ -1,0 +1,57 @@
+import { MAX_WATERMARK, MIN_WATERMARK } from '../api/time.ts';
+
+/**
+ * The event-time watermark of a stage shard: the minimum over its upstream shards (each
+ * reports its own watermark in-band), raised by the idle-advance floor that the sweep may
+ * set. An upstream that has not reported yet holds the watermark at its minimum; an upstream
+ * at end of input reports {@link MAX_WATERMARK}.
+ *
+ * @example
+ * ```ts
+ * const wm = new InputWatermark(['source-orders/shardId-0'], {}, MIN_WATERMARK);
+ * wm.update('source-orders/shardId-0', 1000); // true: advanced
+ * wm.current(); // 1000
+ * ```
+ */
+export class InputWatermark {
+  private readonly reported: Record<string, number>;
+
+  constructor(private readonly upstreams: readonly string[], reported: Record<string, number>, private floor: number) {
+    this.reported = { ...reported };
+  }
+
+  current(): number {
+    let min = MAX_WATERMARK;
+    for (const u of this.upstreams) min = Math.min(min, this.reported[u] ?? MIN_WATERMARK);
+    if (this.upstreams.length === 0) min = MIN_WATERMARK;
+    return Math.max(min, this.floor);
+  }
+
+  /** Records a watermark from one upstream shard; true when the combined watermark advanced. */
+  update(upstream: string, watermark: number): boolean {
+    const before = this.current();
+    this.reported[upstream] = Math.max(this.reported[upstream] ?? MIN_WATERMARK, watermark);
+    return this.current() > before;
+  }
+
+  /** Raises the floor (idle advance); true when the combined watermark advanced. */
+  raiseFloor(floor: number): boolean {
+    const before = this.current();
+    this.floor = Math.max(this.floor, floor);
+    return this.current() > before;
+  }
+
+  /** True when every upstream shard reported end of input. */
+  allEnded(): boolean {
+    return this.upstreams.length > 0 && this.upstreams.every((u) => this.reported[u] === MAX_WATERMARK);
+  }
+
+  snapshot(): { reported: Record<string, number>; floor: number } {
+    return { reported: { ...this.reported }, floor: this.floor };
+  }
+}
+
+/** Flink's bounded-out-of-orderness watermark for the largest timestamp seen. */
+export function boundedWatermark(maxTimestamp: number, outOfOrdernessMs: number): number {
+  return maxTimestamp === MIN_WATERMARK ? MIN_WATERMARK : maxTimestamp - outOfOrdernessMs - 1;
+}
