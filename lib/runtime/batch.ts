@@ -11,7 +11,7 @@ import { DecodeError } from '../connectors/source-spec.ts';
 import { ItemCache } from '../state/item-cache.ts';
 import { BatchTimers } from '../time/batch-timers.ts';
 import { findDueTimers } from '../time/timer-queries.ts';
-import { timerItem, timerItemKey, type Timer, type TimerDomain, type TimerLayout } from '../time/timer-items.ts';
+import { timerItem, type TimerDomain, type TimerLayout } from '../time/timer-items.ts';
 import { boundedWatermark, InputWatermark } from '../time/watermarks.ts';
 import { initialCheckpoint, NO_TIMER, readCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { commitBatch } from './commit.ts';
@@ -228,7 +228,6 @@ class KeyedBatch extends BatchRun {
   private async prepare(inputs: EnvelopeRecord[]): Promise<void> {
     const probe = new InputWatermark(await this.task.upstreamShards(), this.cp.watermarks, this.cp.watermarkFloor);
     const keys = new Set<string>();
-    const envelopeTimers: Timer[] = [];
     let maxDataTs = this.now;
     for (const input of inputs) {
       const upstream = `${input.from.stage}/${input.from.shard}`;
@@ -238,11 +237,7 @@ class KeyedBatch extends BatchRun {
           maxDataTs = Math.max(maxDataTs, e.ts);
         } else if (e.kind === 'watermark') probe.update(upstream, e.watermark);
         else if (e.kind === 'end') probe.update(upstream, MAX_WATERMARK);
-        else if (e.kind === 'timer') {
-          keys.add(e.key);
-          envelopeTimers.push({ key: e.key, namespace: '-', ts: e.ts, domain: e.domain });
-          if (e.watermark !== undefined) probe.raiseFloor(e.watermark);
-        }
+        else if (e.kind === 'tick' && e.watermark !== undefined) probe.raiseFloor(e.watermark);
       }
     }
     const draining = probe.allEnded() && !this.cp.ended;
@@ -259,8 +254,7 @@ class KeyedBatch extends BatchRun {
       for (const t of due) keys.add(t.key);
       this.cp.nextTimer[domain] = Math.min(next, NO_TIMER);
     }
-    await this.cache.preload([...envelopeTimers.map((t) => timerItemKey(this.layout, t)), ...this.task.chain.keyed!.preloadKeys(keys)]);
-    this.timers.addExisting(envelopeTimers.filter((t) => this.cache.peek(timerItemKey(this.layout, t))));
+    await this.cache.preload(this.task.chain.keyed!.preloadKeys(keys));
   }
 
   private async handle(upstream: string, record: InputRecord, index: number, e: Envelope): Promise<void> {
@@ -293,9 +287,8 @@ class KeyedBatch extends BatchRun {
       case 'end':
         if (this.watermark.update(upstream, MAX_WATERMARK)) await this.fire('E', this.watermark.current());
         return;
-      case 'timer':
+      case 'tick':
         if (e.watermark !== undefined && this.watermark.raiseFloor(e.watermark)) await this.fire('E', this.watermark.current());
-        if (e.domain === 'P') await this.fire('P', this.now);
         return;
     }
   }

@@ -67,3 +67,15 @@ export function deadLetterOfItem(item: Item): DeadLetter & { truncated: boolean 
     truncated: Number(a.truncated) === 1,
   };
 }
+
+/** Every dead letter of a job, stage by stage and shard by shard, in sequence order. */
+export async function readDeadLetters(
+  store: { query(table: 'dead-letter', pk: string): Promise<Item[]> },
+  stageShards: { stage: string; shard: string }[],
+): Promise<(DeadLetter & { truncated: boolean })[]> {
+  const out = [];
+  for (const { stage, shard } of stageShards) {
+    for (const item of await store.query('dead-letter', `${stage}#${shard}`)) out.push(deadLetterOfItem(item));
+  }
+  return out;
+}

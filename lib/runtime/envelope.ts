@@ -17,8 +17,12 @@ export type Envelope =
   | { kind: 'watermark'; watermark: number }
   /** End of input of the sending upstream shard. */
   | { kind: 'end' }
-  /** A due timer, injected by the sweep; `watermark` is the idle-advanced watermark it was found with. */
-  | { kind: 'timer'; key: string; ts: number; domain: 'E' | 'P'; watermark?: number };
+  /**
+   * Injected by the sweep into a shard that gets no data but has timers due: wakes the stage
+   * up so that it fires them in the shard's serial order; `watermark`, when set, is the
+   * idle-advanced watermark (the job opted into idle advance and every source is idle).
+   */
+  | { kind: 'tick'; watermark?: number };
 
 /** A decoded internal record: who sent it and the envelopes, in order. */
 export interface EnvelopeRecord {
@@ -56,7 +60,7 @@ function validateEnvelope(e: any): asserts e is Envelope {
     ((e.kind === 'data' && typeof e.key === 'string' && Number.isFinite(e.ts) && e.origin && typeof e.origin.seq === 'string' && Number.isInteger(e.origin.index)) ||
       (e.kind === 'watermark' && Number.isFinite(e.watermark)) ||
       e.kind === 'end' ||
-      (e.kind === 'timer' && typeof e.key === 'string' && Number.isFinite(e.ts) && (e.domain === 'E' || e.domain === 'P')));
+      (e.kind === 'tick' && (e.watermark === undefined || Number.isFinite(e.watermark))));
   if (!ok) throw new Error(`malformed envelope ${JSON.stringify(e).slice(0, 200)}`);
 }
 

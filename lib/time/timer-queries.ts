@@ -1,3 +1,4 @@
+import { MAX_WATERMARK } from '../api/time.ts';
 import { hashKeyHex, timerPartitionsOfRange, type HashRange } from '../plan/partitioning.ts';
 import type { KeyValueStore } from '../state/store.ts';
 import { timerOfItem, timerPartitionKey, tsPart, type Timer, type TimerDomain, type TimerLayout } from './timer-items.ts';
@@ -33,6 +34,7 @@ export async function findDueTimers(
       const items = await store.query('state', pk, { from: `${domain}#`, to: `${domain}#${tsPart(Math.floor(upTo))}#\uffff` });
       for (const item of items) if (inRange(String(item.attrs.hk))) due.push(timerOfItem(item));
     }
+    if (upTo >= MAX_WATERMARK) continue;
     const after = await store.query('state', pk, { from: `${domain}#${tsPart(Math.max(0, Math.floor(upTo) + 1))}`, to: `${domain}#\uffff`, limit: LOOKAHEAD });
     const firstInRange = after.find((item) => inRange(String(item.attrs.hk)));
     if (firstInRange) next = Math.min(next, Number(firstInRange.attrs.ts));

@@ -1,0 +1,24 @@
+import type { SinkRecordOut } from '../runtime/outputs.ts';
+import type { SinkWriter } from './sink-writer.ts';
+
+/**
+ * Keeps sink outputs in memory, by sink name: for unit tests and engine benchmarks.
+ *
+ * @example
+ * ```ts
+ * const sinks = new MemorySinkWriter();
+ * // ... run ...
+ * sinks.values('paid'); // every output of sink "paid", in write order
+ * ```
+ */
+export class MemorySinkWriter implements SinkWriter {
+  readonly records: SinkRecordOut[] = [];
+
+  async write(records: SinkRecordOut[]): Promise<void> {
+    this.records.push(...records);
+  }
+
+  values(sink: string): unknown[] {
+    return this.records.filter((r) => r.sink === sink).map((r) => r.value);
+  }
+}

@@ -1,0 +1,30 @@
+import type { Job } from '../api/job.ts';
+import { MemorySinkWriter } from '../connectors/memory-sink.ts';
+import { planJob } from '../plan/planner.ts';
+import type { DeadLetter } from '../runtime/dead-letters.ts';
+import type { RuntimeServices } from '../runtime/task.ts';
+import { MemoryStore } from '../state/memory-store.ts';
+import { taskInvoker } from './invokers.ts';
+import { MemoryStreams } from './memory-streams.ts';
+import { replayJob } from './replay.ts';
+
+/**
+ * Replays a job entirely in memory (store, streams, sinks): the engine alone, for unit tests
+ * and benchmarks. Not a way to run jobs: `eddy replay` runs on the embedded AWS stack.
+ *
+ * @example
+ * ```ts
+ * const { sinks, deadLetters } = await replayInMemory(job, { orders: lines });
+ * sinks.values('timeouts');
+ * ```
+ */
+export async function replayInMemory(job: Job, inputs: Record<string, string[]>, options: { processingTime?: 'event' | 'system' } = {}) {
+  const plan = planJob(job.graph);
+  const store = new MemoryStore();
+  const streams = new MemoryStreams();
+  for (const s of plan.streams) streams.createStream(s.name, s.shards);
+  const sinks = new MemorySinkWriter();
+  const services: RuntimeServices = { store, streams, sinks, processingTime: options.processingTime ?? 'event', wallClock: () => Date.now() };
+  const deadLetters: DeadLetter[] = await replayJob({ job, plan, inputs, services, reader: streams, invoke: taskInvoker(job, plan, services), pollIntervalMs: 1 });
+  return { plan, store, streams, sinks, deadLetters, services };
+}

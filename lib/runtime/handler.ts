@@ -1,0 +1,99 @@
+/**
+ * The Lambda endpoints of a job: one handler per stage (a Kinesis event source mapping with
+ * ReportBatchItemFailures) and the sweep (an EventBridge schedule). The same functions run
+ * in AWS, under `serverless invoke local`, and in eddy's local runner.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { Job } from '../api/job.ts';
+import { servicesFromEnvironment } from '../aws/services.ts';
+import { planJob } from '../plan/planner.ts';
+import { runBatch, type BatchResult } from './batch.ts';
+import { sweepOnce, type SweepResult } from './sweep.ts';
+import { StageTask, type RuntimeServices } from './task.ts';
+
+const logger = new Logger({ serviceName: 'eddy', logLevel: (process.env.EDDY_LOG_LEVEL as 'INFO') ?? 'WARN' });
+
+/** Kinesis `eventID` is `<shardId>:<sequenceNumber>`. */
+function shardOf(eventId: string): string {
+  const i = eventId.indexOf(':');
+  if (i <= 0) throw new Error(`unexpected Kinesis eventID ${eventId}`);
+  return eventId.slice(0, i);
+}
+
+export type StageHandler = ((event: KinesisStreamEvent, context?: Partial<Context>) => Promise<KinesisStreamBatchResponse>) & {
+  /** Results of the batches this container ran, for the local runner's progress display. */
+  onBatch?: (result: BatchResult) => void;
+};
+
+/**
+ * The Lambda handler of one stage.
+ *
+ * @example
+ * ```ts
+ * // functions/order-timeout/handler.ts
+ * export const orderTimeout = createStageHandler(job, 'order-timeout');
+ * ```
+ */
+export function createStageHandler(job: Job, stageId: string, makeServices?: () => RuntimeServices): StageHandler {
+  const plan = planJob(job.graph);
+  let services: RuntimeServices | undefined;
+  const tasks = new Map<string, Promise<StageTask>>();
+  const taskFor = (shard: string) => {
+    services ??= makeServices ? makeServices() : servicesFromEnvironment(job, plan);
+    let task = tasks.get(shard);
+    if (!task) tasks.set(shard, (task = StageTask.create(job, stageId, shard, services, plan)));
+    return task;
+  };
+
+  const handler: StageHandler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+    const records = event.Records ?? [];
+    if (records.length === 0) return { batchItemFailures: [] };
+    const shard = shardOf(records[0].eventID);
+    try {
+      const task = await taskFor(shard);
+      const result = await runBatch(
+        task,
+        records.map((r) => ({ seq: r.kinesis.sequenceNumber, data: Buffer.from(r.kinesis.data, 'base64') })),
+      );
+      logger.info('batch', { ...result });
+      handler.onBatch?.(result);
+      return { batchItemFailures: [] };
+    } catch (error) {
+      // Nothing of this batch was committed: ask for the whole batch again from its first record.
+      logger.error('batch failed', { stage: stageId, shard, error: error as Error });
+      return { batchItemFailures: [{ itemIdentifier: records[0].kinesis.sequenceNumber }] };
+    }
+  }) as StageHandler;
+  return handler;
+}
+
+/**
+ * The sweep handler: on a `rate(1 minute)` schedule it loops inside the invocation for
+ * sub-minute resolution (every `EDDY_SWEEP_INTERVAL_MS`, default 5 s) until the time budget
+ * is nearly spent. Invoked with `{ "once": true }` it makes a single pass.
+ *
+ * @example
+ * ```ts
+ * export const sweep = createSweepHandler(job);
+ * ```
+ */
+export function createSweepHandler(job: Job, makeServices?: () => RuntimeServices) {
+  const plan = planJob(job.graph);
+  let services: RuntimeServices | undefined;
+  const ticked = new Map<string, number>();
+  return middy(async (event: { once?: boolean } = {}, context?: Partial<Context>): Promise<{ passes: SweepResult[] }> => {
+    services ??= makeServices ? makeServices() : servicesFromEnvironment(job, plan);
+    const interval = Number(process.env.EDDY_SWEEP_INTERVAL_MS ?? 5000);
+    const passes: SweepResult[] = [];
+    for (;;) {
+      const pass = await sweepOnce(job, plan, services, { now: services.wallClock(), ticked });
+      if (pass.ticks.length > 0) logger.info('sweep', { ...pass });
+      passes.push(pass);
+      const remaining = context?.getRemainingTimeInMillis?.() ?? 0;
+      if (event.once || remaining < interval + 5000) return { passes };
+      await new Promise((resolve) => setTimeout(resolve, interval));
+    }
+  });
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Starts DynamoDB Local + kinesis-mock once per run; see test/global-setup.ts.
+    globalSetup: ['test/global-setup.ts'],
+    // Integration tests talk to real (local) emulators and some start their own stack (JVM start ~2-3 s).
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // The machine runs Node 20 on purpose (Lambda nodejs20.x); the SDK's notice about Node 22 is noise here.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  },
+});
