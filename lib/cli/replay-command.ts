@@ -1,0 +1,41 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { replayJob } from '../local/replay.ts';
+import { openLocalJob } from '../local/local-job.ts';
+import { loadJob } from './load-job.ts';
+import { withLocalStack } from './stack.ts';
+
+export interface ReplayCommandOptions {
+  input: string[];
+  out: string;
+  quiet?: boolean;
+}
+
+/**
+ * `eddy replay <job> --input <source>=<file> ... --out <dir>`: runs the job over the files on
+ * the embedded stack with simulated processing time, drains at the end, and writes
+ * `<dir>/<sink>.jsonl` for every sink plus `<dir>/dead-letter.jsonl`.
+ */
+export async function replayCommand(jobName: string, options: ReplayCommandOptions): Promise<void> {
+  const started = Date.now();
+  const say = (m: string) => options.quiet || console.error(m);
+  const { job } = await loadJob(jobName);
+  const inputs: Record<string, string[]> = {};
+  for (const spec of options.input) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new Error(`--input takes <source>=<file>, got "${spec}"`);
+    inputs[spec.slice(0, eq)] = (await readFile(spec.slice(eq + 1), 'utf8')).split('\n');
+  }
+  await mkdir(options.out, { recursive: true });
+  await withLocalStack({ say }, async (endpoints) => {
+    const prefix = `replay-${process.pid}-${Date.now().toString(36)}-`;
+    const local = await openLocalJob(job, { endpoints, prefix, outDir: options.out, processingTime: 'event' });
+    const sinks = local.plan.stages.flatMap((s) => s.outputs).flatMap((o) => (o.kind === 'sink' ? [o.sink] : []));
+    for (const sink of sinks) await writeFile(join(options.out, `${sink}.jsonl`), '');
+    const deadLetters = await replayJob({ job, plan: local.plan, inputs, services: local.services, reader: local.reader, invoke: local.invoke, onProgress: say });
+    const lines = deadLetters.map((d) => JSON.stringify({ stage: d.stage, shard: d.shard, sequenceNumber: d.seq, index: d.index, reason: d.reason, record: d.record, encoding: d.encoding }));
+    await writeFile(join(options.out, 'dead-letter.jsonl'), lines.length ? lines.join('\n') + '\n' : '');
+    const counts = await Promise.all(sinks.map(async (s) => `${s}=${(await readFile(join(options.out, `${s}.jsonl`), 'utf8')).split('\n').filter(Boolean).length}`));
+    say(`replay of ${job.name} done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${counts.join(' ')} dead-letter=${deadLetters.length} (in ${options.out})`);
+  });
+}
