@@ -121,7 +121,7 @@ const processed = job
     KinesisSource.json('orders', { schema: Order, partitionKey: (o) => o.orderId }),
     WatermarkStrategy.forBoundedOutOfOrderness<Order>(Time.seconds(5))
       .withTimestampAssigner((o) => o.ts)
-      .withIdleness(Time.seconds(10)),
+      .withIdleness(Time.seconds(2)),
   )
   .keyBy((o) => o.orderId)
   .process(new OrderTimeout(), { uid: 'order-timeout' });

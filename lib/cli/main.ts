@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { describePlan } from '../plan/describe.ts';
 import { planJob } from '../plan/planner.ts';
+import { toServerless } from '../plan/serverless.ts';
 import { loadJob } from './load-job.ts';
 import { replayCommand } from './replay-command.ts';
 import { runCommand } from './run-command.ts';
@@ -14,11 +15,12 @@ export function buildCli(): Command {
   program
     .command('plan <job>')
     .description('print the stages, operator chains and resources a job is planned into')
-    .option('--format <format>', 'text or json', 'text')
+    .option('--format <format>', 'text, json, or serverless (functions and resources for serverless.yml)', 'text')
     .action(async (name: string, opts: { format: string }) => {
       const { job } = await loadJob(name);
       const plan = planJob(job.graph);
-      console.log(opts.format === 'json' ? JSON.stringify(plan, null, 2) : describePlan(plan, job.graph));
+      if (opts.format === 'serverless') console.log(JSON.stringify(toServerless(plan, `dist/${plan.job}/handler`), null, 2));
+      else console.log(opts.format === 'json' ? JSON.stringify(plan, null, 2) : describePlan(plan, job.graph));
     });
 
   program

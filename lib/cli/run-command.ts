@@ -26,7 +26,7 @@ export type LiveGenerator = (feed: (source: string, records: object[]) => Promis
  */
 export async function runCommand(jobName: string, options: RunCommandOptions): Promise<void> {
   const { job, module } = await loadJob(jobName);
-  const say = (m: string) => console.log(m);
+  const say = (m: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${m}`);
   await withLocalStack({ say, dataDir: options.dataDir }, async (endpoints) => {
     const totals = new Map<string, { in: number; out: number; dead: number; fired: number; watermark: number }>();
     const onBatch = (r: BatchResult) => {

@@ -56,3 +56,8 @@ export function stageById(plan: Plan, id: string): PlanStage {
   if (!stage) throw new Error(`job ${plan.job} has no stage "${id}" (stages: ${plan.stages.map((s) => s.id).join(', ')})`);
   return stage;
 }
+
+/** The name a stage's Lambda handler is exported under in `functions/<job>/handler.ts` (camelCase of the stage id). */
+export function handlerName(stageId: string): string {
+  return stageId.replace(/[-_]+([a-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
+}
