@@ -14,7 +14,7 @@ import {
   KeyedProcessFunction,
   KinesisSink,
   KinesisSource,
-  MapStateDescriptor,
+  ListStateDescriptor,
   OutputTag,
   StateTtlConfig,
   Time,
@@ -22,7 +22,7 @@ import {
   WatermarkStrategy,
   type Collector,
   type KeyedContext,
-  type MapState,
+  type ListState,
   type OnTimerContext,
   type RuntimeContext,
   type ValueState,
@@ -54,16 +54,17 @@ const ttl = StateTtlConfig.newBuilder(Time.hours(1)).build();
 export class OrderTimeout extends KeyedProcessFunction<string, Order, Paid> {
   private created!: ValueState<{ userId: string; createdTs: number }>;
   private outcome!: ValueState<Outcome>;
-  /** PAID timestamps not yet settled (on time but maybe not the earliest, or before the CREATED). */
-  private pendingPaid!: MapState<number, true>;
+  /** Distinct PAID timestamps not yet settled (on time but maybe not the earliest, or before the CREATED). */
+  private pendingPaid!: ListState<number>;
   /** Late payments already reported, so that duplicates are reported once. */
-  private reportedLate!: MapState<number, true>;
+  private reportedLate!: ListState<number>;
 
   override open(ctx: RuntimeContext): void {
     this.created = ctx.getState(new ValueStateDescriptor('created', { ttl }));
     this.outcome = ctx.getState(new ValueStateDescriptor('outcome', { ttl }));
-    this.pendingPaid = ctx.getMapState(new MapStateDescriptor('pending-paid', { ttl }));
-    this.reportedLate = ctx.getMapState(new MapStateDescriptor('reported-late', { ttl }));
+    // An order has a handful of payments: lists live in one item each, preloaded with the batch.
+    this.pendingPaid = ctx.getListState(new ListStateDescriptor('pending-paid', { ttl }));
+    this.reportedLate = ctx.getListState(new ListStateDescriptor('reported-late', { ttl }));
   }
 
   async processElement(order: Order, ctx: KeyedContext<string>): Promise<void> {
@@ -73,12 +74,13 @@ export class OrderTimeout extends KeyedProcessFunction<string, Order, Paid> {
       await this.created.update({ userId: order.userId, createdTs: order.ts });
       ctx.timerService().registerEventTimeTimer(order.ts + PAYMENT_TIMEOUT_MS);
       // PAIDs that arrived first wait for their own timers (or, if already due, the next watermark).
-      for (const paidTs of await this.pendingPaid.keys()) ctx.timerService().registerEventTimeTimer(paidTs);
+      for (const paidTs of await this.pendingPaid.get()) ctx.timerService().registerEventTimeTimer(paidTs);
       return;
     }
     if (outcome === 'paid') return;
     if (outcome === 'timed-out') return this.reportLate(order.orderId, order.ts, ctx);
-    await this.pendingPaid.put(order.ts, true);
+    const pending = await this.pendingPaid.get();
+    if (!pending.includes(order.ts)) await this.pendingPaid.add(order.ts);
     if (await this.created.value()) ctx.timerService().registerEventTimeTimer(order.ts);
   }
 
@@ -86,7 +88,7 @@ export class OrderTimeout extends KeyedProcessFunction<string, Order, Paid> {
     const created = await this.created.value();
     if (!created || (await this.outcome.value())) return;
     const deadline = created.createdTs + PAYMENT_TIMEOUT_MS;
-    const paid = await this.pendingPaid.keys();
+    const paid = await this.pendingPaid.get();
     const onTime = paid.filter((ts) => ts <= deadline);
     const earliest = onTime.length > 0 ? Math.min(...onTime) : undefined;
     const orderId = ctx.getCurrentKey();
@@ -108,8 +110,8 @@ export class OrderTimeout extends KeyedProcessFunction<string, Order, Paid> {
   }
 
   private async reportLate(orderId: string, paidTs: number, ctx: KeyedContext<string>): Promise<void> {
-    if (await this.reportedLate.contains(paidTs)) return;
-    await this.reportedLate.put(paidTs, true);
+    if ((await this.reportedLate.get()).includes(paidTs)) return;
+    await this.reportedLate.add(paidTs);
     ctx.output(latePaymentsTag, { orderId, paidTs });
   }
 }

@@ -87,7 +87,8 @@ export class EventSourceRunner {
           this.loops.push(this.pollLoop(poller, stage.batchSize));
         }
       }
-      await sleep(2000);
+      // Look for new shards (resharding) every 2 s, but notice stop() at once.
+      for (let waited = 0; waited < 2000 && this.running; waited += 50) await sleep(50);
     }
   }
 

@@ -176,7 +176,7 @@ class KeyedBatch extends BatchRun {
   /** The input record being processed; timers fired now are dead-lettered under it. */
   private seq = '';
 
-  constructor(task: StageTask, previous: Checkpoint, result: BatchResult, upstreams: string[]) {
+  constructor(task: StageTask, previous: Checkpoint, result: BatchResult, private readonly upstreams: string[]) {
     super(task, previous, result);
     this.watermark = new InputWatermark(upstreams, this.cp.watermarks, this.cp.watermarkFloor);
     const opts = task.plan.options;
@@ -226,7 +226,7 @@ class KeyedBatch extends BatchRun {
 
   /** Finds the timers that can fire in this batch and preloads the state of every key involved. */
   private async prepare(inputs: EnvelopeRecord[]): Promise<void> {
-    const probe = new InputWatermark(await this.task.upstreamShards(), this.cp.watermarks, this.cp.watermarkFloor);
+    const probe = new InputWatermark(this.upstreams, this.cp.watermarks, this.cp.watermarkFloor);
     const keys = new Set<string>();
     let maxDataTs = this.now;
     for (const input of inputs) {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import job from '../../../functions/order-timeout/job.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
@@ -14,6 +15,20 @@ describe('order-timeout on the in-memory engine', () => {
     expect(sortRows(sinks.values('paid') as object[])).toEqual(sortRows(expected.paid));
     expect(sortRows(sinks.values('timeouts') as object[])).toEqual(sortRows(expected.timeouts));
     expect(sortRows(sinks.values('late-payments') as object[])).toEqual(sortRows(expected.latePayments));
+  });
+
+  it('matches the oracle for any generated stream (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 20_000 }), async (seed, orders, maxGapMs) => {
+        const events = generateOrderStream({ seed, orders, maxGapMs });
+        const { sinks } = await replayInMemory(job, { orders: events.map((e) => JSON.stringify(e)) });
+        const expected = expectedOrderTimeout(events);
+        expect(sortRows(sinks.values('paid') as object[])).toEqual(sortRows(expected.paid));
+        expect(sortRows(sinks.values('timeouts') as object[])).toEqual(sortRows(expected.timeouts));
+        expect(sortRows(sinks.values('late-payments') as object[])).toEqual(sortRows(expected.latePayments));
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('dead-letters malformed lines and still computes the valid ones exactly', async () => {
