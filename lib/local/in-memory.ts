@@ -1,6 +1,7 @@
 import type { Job } from '../api/job.ts';
 import { MemorySinkWriter } from '../connectors/memory-sink.ts';
 import { planJob } from '../plan/planner.ts';
+import type { BatchResult } from '../runtime/batch.ts';
 import type { DeadLetter } from '../runtime/dead-letters.ts';
 import type { RuntimeServices } from '../runtime/task.ts';
 import { MemoryStore } from '../state/memory-store.ts';
@@ -18,13 +19,17 @@ import { replayJob } from './replay.ts';
  * sinks.values('timeouts');
  * ```
  */
-export async function replayInMemory(job: Job, inputs: Record<string, string[]>, options: { processingTime?: 'event' | 'system' } = {}) {
+export async function replayInMemory(
+  job: Job,
+  inputs: Record<string, string[]>,
+  options: { processingTime?: 'event' | 'system'; pollIntervalMs?: number; onBatch?: (result: BatchResult) => void } = {},
+) {
   const plan = planJob(job.graph);
   const store = new MemoryStore();
   const streams = new MemoryStreams();
   for (const s of plan.streams) streams.createStream(s.name, s.shards);
   const sinks = new MemorySinkWriter();
   const services: RuntimeServices = { store, streams, sinks, processingTime: options.processingTime ?? 'event', wallClock: () => Date.now() };
-  const deadLetters: DeadLetter[] = await replayJob({ job, plan, inputs, services, reader: streams, invoke: taskInvoker(job, plan, services), pollIntervalMs: 1 });
+  const deadLetters: DeadLetter[] = await replayJob({ job, plan, inputs, services, reader: streams, invoke: taskInvoker(job, plan, services, options.onBatch), pollIntervalMs: options.pollIntervalMs ?? 1 });
   return { plan, store, streams, sinks, deadLetters, services };
 }

@@ -1,0 +1,73 @@
+/**
+ * Seeded Zipf key generator for the benchmarks: rank r in 1..n is drawn with probability
+ * proportional to 1 / r^s, by inverse CDF (binary search over the precomputed cumulative
+ * weights) on a mulberry32 stream. Same seed, same n and s: the same sequence on every
+ * platform.
+ */
+
+export interface ZipfOptions {
+  /** Distinct keys (ranks 1..n). */
+  n: number;
+  /** Exponent; 1.1 is the usual "skewed but not degenerate" choice. */
+  s: number;
+  /** 32-bit seed. */
+  seed: number;
+}
+
+/** mulberry32: tiny, fast, identical on every platform (same as the scenario generator). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A sampler of ranks 1..n (1 = the hottest key). */
+export function zipfSampler({ n, s, seed }: ZipfOptions): () => number {
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`zipf: n must be a positive integer, got ${n}`);
+  if (!(s > 0)) throw new Error(`zipf: s must be > 0, got ${s}`);
+  const cdf = new Float64Array(n);
+  let total = 0;
+  for (let r = 1; r <= n; r++) cdf[r - 1] = total += 1 / r ** s;
+  for (let i = 0; i < n; i++) cdf[i] /= total;
+  cdf[n - 1] = 1;
+  const rand = mulberry32(seed);
+  return () => {
+    const u = rand();
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid] > u) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo + 1;
+  };
+}
+
+export interface KeyedEvent {
+  key: string;
+  ts: number;
+}
+
+/** Key name of a rank: fixed width, so every key item has the same size. */
+export function keyOfRank(rank: number): string {
+  return `k-${String(rank).padStart(6, '0')}`;
+}
+
+/**
+ * `count` events with Zipf-distributed keys and strictly increasing event time
+ * (`startTs + i * stepMs`), in arrival order.
+ */
+export function zipfEvents(count: number, options: ZipfOptions & { startTs?: number; stepMs?: number }): KeyedEvent[] {
+  const next = zipfSampler(options);
+  const startTs = options.startTs ?? 1_700_000_000_000;
+  const stepMs = options.stepMs ?? 10;
+  const out: KeyedEvent[] = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = { key: keyOfRank(next()), ts: startTs + i * stepMs };
+  return out;
+}
