@@ -175,6 +175,8 @@ class KeyedBatch extends BatchRun {
   private now: number;
   /** The input record being processed; timers fired now are dead-lettered under it. */
   private seq = '';
+  /** End of input was reached (and drained) in this batch. */
+  private justEnded = false;
 
   constructor(task: StageTask, previous: Checkpoint, result: BatchResult, private readonly upstreams: string[]) {
     super(task, previous, result);
@@ -198,19 +200,18 @@ class KeyedBatch extends BatchRun {
 
     const op = this.task.chain.keyed!;
     op.begin({ cache: this.cache, timers: this.timers, now: () => this.now, watermark: () => this.watermark.current() });
+    if (this.task.services.processingTime === 'system') {
+      // Processing-time timers due when the batch starts fire first, their outputs numbered at
+      // the batch's first record: a retry starts at the same record (simulated time fires them per record).
+      this.task.outputs.at((this.seq = records[0].seq));
+      await this.fire('P', this.now);
+    }
     for (const { record, envelopes } of decoded) {
       this.task.outputs.at(record.seq);
       this.seq = record.seq;
       if (!envelopes) continue;
       const upstream = `${envelopes.from.stage}/${envelopes.from.shard}`;
       for (let i = 0; i < envelopes.envelopes.length; i++) await this.handle(upstream, record, i, envelopes.envelopes[i]);
-    }
-    await this.fire('P', this.now);
-
-    let justEnded = false;
-    if (this.watermark.allEnded() && !this.cp.ended) {
-      await this.drain();
-      this.cp.ended = justEnded = true;
     }
     const snapshot = this.watermark.snapshot();
     this.cp.watermarks = snapshot.reported;
@@ -220,7 +221,7 @@ class KeyedBatch extends BatchRun {
       E: Math.min(this.cp.nextTimer.E, this.timers.earliestPending('E'), NO_TIMER),
       P: Math.min(this.cp.nextTimer.P, this.timers.earliestPending('P'), NO_TIMER),
     };
-    await this.emit(this.watermark.current(), justEnded);
+    await this.emit(this.watermark.current(), this.justEnded);
     return this.finish(records[records.length - 1].seq);
   }
 
@@ -286,6 +287,11 @@ class KeyedBatch extends BatchRun {
         return;
       case 'end':
         if (this.watermark.update(upstream, MAX_WATERMARK)) await this.fire('E', this.watermark.current());
+        if (this.watermark.allEnded() && !this.cp.ended) {
+          // The last upstream ended: drain here, so the drained outputs are numbered at this record.
+          await this.drain();
+          this.cp.ended = this.justEnded = true;
+        }
         return;
       case 'tick':
         if (e.watermark !== undefined && this.watermark.raiseFloor(e.watermark)) await this.fire('E', this.watermark.current());

@@ -1,14 +1,11 @@
 import type { GraphNode, JobGraph } from '../plan/graph.ts';
 import type { PlanStage } from '../plan/plan.ts';
-import { DecodeError } from '../connectors/source-spec.ts';
 import { KeyedOperator } from './keyed-operator.ts';
 import type { BatchOutputs } from './outputs.ts';
+import { encodeKey } from './keys.ts';
 
 /** Pushes a record with its event time into a chained operator. */
 export type Push = (value: unknown, ts: number) => void;
-
-/** The longest key eddy accepts (DynamoDB partition keys hold 2048 bytes; state keys add a prefix). */
-const MAX_KEY_LENGTH = 1024;
 
 /**
  * The operators of one stage wired together (Flink's operator chaining): stateless nodes are
@@ -88,7 +85,7 @@ export class StageChain {
       case 'keyBy': {
         const out = this.stage.outputs.find((o) => o.kind === 'stage' && o.viaNode === node.id);
         if (!out || out.kind !== 'stage') throw new Error(`stage ${this.stage.id}: keyBy node ${node.id} has no target stage`);
-        return (v, ts) => this.outputs().toStage(out.stream, keyOf(node.key(v)), ts, v);
+        return (v, ts) => this.outputs().toStage(out.stream, encodeKey(node.key(v)), ts, v);
       }
       case 'sink':
         return (v) => this.outputs().toSink(node.sink.name, v);
@@ -98,12 +95,4 @@ export class StageChain {
         throw new Error(`stage ${this.stage.id}: cannot chain a ${node.kind}`);
     }
   }
-}
-
-/** Normalises a key selector's result; a missing or unusable key is a bad record. */
-function keyOf(key: unknown): string {
-  if (typeof key === 'number' && Number.isFinite(key)) return String(key);
-  if (typeof key !== 'string' || key.length === 0) throw new DecodeError(`missing key (key selector returned ${JSON.stringify(key) ?? 'undefined'})`);
-  if (key.length > MAX_KEY_LENGTH) throw new DecodeError(`key longer than ${MAX_KEY_LENGTH} characters`);
-  return key;
 }

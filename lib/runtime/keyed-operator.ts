@@ -15,6 +15,7 @@ import { stateItemKey, VOID_NAMESPACE } from '../state/keys.ts';
 import type { ItemKey } from '../state/store.ts';
 import type { BatchTimers } from '../time/batch-timers.ts';
 import type { Timer } from '../time/timer-items.ts';
+import { decodeKey } from './keys.ts';
 
 /** What the operator needs from the batch it runs in. */
 export interface OperatorBatch {
@@ -41,7 +42,9 @@ export class KeyedOperator {
   readonly descriptors: AnyStateDescriptor[] = [];
   private readonly fn: KeyedProcessFunction<unknown, unknown, unknown>;
   private batch: OperatorBatch | undefined;
+  /** The current key in its canonical (JSON) form, as state and timers store it. */
   private key = '';
+  private decodedKey: string | number | undefined;
   private ts = 0;
   private domain = TimeDomain.EVENT_TIME;
 
@@ -97,16 +100,21 @@ export class KeyedOperator {
   }
 
   async processElement(key: string, ts: number, value: unknown): Promise<void> {
-    this.key = key;
+    this.setKey(key);
     this.ts = ts;
     await this.fn.processElement(value, this.context, this.collector);
   }
 
   async onTimer(timer: Timer): Promise<void> {
-    this.key = timer.key;
+    this.setKey(timer.key);
     this.ts = timer.ts;
     this.domain = timer.domain === 'E' ? TimeDomain.EVENT_TIME : TimeDomain.PROCESSING_TIME;
     await this.fn.onTimer(timer.ts, this.context, this.collector);
+  }
+
+  private setKey(key: string): void {
+    if (key !== this.key) this.decodedKey = undefined;
+    this.key = key;
   }
 
   private current(): OperatorBatch {
@@ -131,7 +139,7 @@ export class KeyedOperator {
 
   private readonly context: OnTimerContext<unknown> & KeyedContext<unknown> = {
     timestamp: () => this.ts,
-    getCurrentKey: () => this.key,
+    getCurrentKey: () => (this.decodedKey ??= decodeKey(this.key)),
     timerService: () => this.timerService,
     output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag.id, value, this.ts),
     timeDomain: () => this.domain,

@@ -26,16 +26,6 @@ export interface KeyScope {
   now(): number;
 }
 
-/** Parsed values of items, so a hot key's JSON is parsed once per batch, not per access. */
-const parsed = new WeakMap<Item, unknown>();
-
-function valueOf<T>(item: Item): T {
-  if (parsed.has(item)) return parsed.get(item) as T;
-  const value = JSON.parse(String(item.attrs.v)) as T;
-  parsed.set(item, value);
-  return value;
-}
-
 /** Base of the single-item states (value, list, reducing, aggregating). */
 abstract class SingleItemState<S> {
   constructor(protected readonly scope: KeyScope, protected readonly descriptor: AnyStateDescriptor) {}
@@ -54,7 +44,7 @@ abstract class SingleItemState<S> {
     const verdict = onRead(this.descriptor.ttl, item.attrs.exp as number | undefined, now);
     if (verdict.cleanup) this.scope.cache.set(key, undefined);
     if (!verdict.visible) return undefined;
-    const value = valueOf<S>(item);
+    const value = this.scope.cache.decode<S>(item);
     if (verdict.refresh) this.write(value);
     return value;
   }
@@ -63,7 +53,7 @@ abstract class SingleItemState<S> {
     const key = this.itemKey();
     if (value === undefined || value === null) return this.scope.cache.set(key, undefined);
     const item: Item = { ...key, attrs: { v: JSON.stringify(value), ...expiryAttributes(this.descriptor.ttl, this.scope.now()) } };
-    parsed.set(item, value);
+    this.scope.cache.remember(item, value);
     this.scope.cache.set(key, item);
   }
 
@@ -90,7 +80,8 @@ export class ListStateImpl<T> extends SingleItemState<[T, number | null][]> impl
     await this.addAll([value]);
   }
   async addAll(values: T[]): Promise<void> {
-    const current = await this.live();
+    // Appending is no read of the other elements: their TTL is not refreshed (as Flink's TtlListState).
+    const current = await this.live(false);
     this.store([...current, ...values.map((v) => this.element(v))]);
   }
   async update(values: T[]): Promise<void> {
@@ -102,11 +93,11 @@ export class ListStateImpl<T> extends SingleItemState<[T, number | null][]> impl
     return [value, ttl ? this.scope.now() + ttl.ttlMs : null];
   }
 
-  private async live(): Promise<[T, number | null][]> {
+  private async live(read = true): Promise<[T, number | null][]> {
     const key = this.itemKey();
     const item = await this.scope.cache.get(key);
     if (!item) return [];
-    const elements = valueOf<[T, number | null][]>(item);
+    const elements = this.scope.cache.decode<[T, number | null][]>(item);
     if (!this.descriptor.ttl) return elements;
     const now = this.scope.now();
     const kept: [T, number | null][] = [];
@@ -114,7 +105,7 @@ export class ListStateImpl<T> extends SingleItemState<[T, number | null][]> impl
     for (const [v, exp] of elements) {
       const verdict = onRead(this.descriptor.ttl, exp ?? undefined, now);
       if (verdict.cleanup) changed = true;
-      if (verdict.visible) kept.push(verdict.refresh ? ((changed = true), this.element(v)) : [v, exp]);
+      if (verdict.visible) kept.push(read && verdict.refresh ? ((changed = true), this.element(v)) : [v, exp]);
     }
     if (changed) this.store(kept.filter(([, exp]) => exp === null || exp > now));
     return kept;
@@ -127,7 +118,7 @@ export class ListStateImpl<T> extends SingleItemState<[T, number | null][]> impl
     const key = this.itemKey();
     const item: Item = { ...key, attrs: { v: JSON.stringify(elements) } };
     if (this.descriptor.ttl) Object.assign(item.attrs, { [NATIVE_TTL_ATTRIBUTE]: Math.ceil(latest / 1000) });
-    parsed.set(item, elements);
+    this.scope.cache.remember(item, elements);
     this.scope.cache.set(key, item);
   }
 }
@@ -166,9 +157,10 @@ export class MapStateImpl<UK extends string | number, UV> implements MapState<UK
     return this.visible(key, await this.scope.cache.get(key));
   }
   async put(userKey: UK, value: UV): Promise<void> {
+    if (value === undefined || value === null) return this.remove(userKey); // no entry holds "nothing"
     const key = this.entryKey(userKey);
     const item: Item = { ...key, attrs: { k: JSON.stringify(userKey), v: JSON.stringify(value), ...expiryAttributes(this.descriptor.ttl, this.scope.now()) } };
-    parsed.set(item, value);
+    this.scope.cache.remember(item, value);
     this.scope.cache.set(key, item);
   }
   async putAll(entries: Iterable<[UK, UV]>): Promise<void> {
@@ -188,7 +180,8 @@ export class MapStateImpl<UK extends string | number, UV> implements MapState<UK
       const value = this.visible(item, item);
       if (value !== undefined) out.push([JSON.parse(String(item.attrs.k)) as UK, value]);
     }
-    return out;
+    // Stored in the order of the keys' JSON; the API promises key order (numbers numerically, before strings).
+    return out.sort(([a], [b]) => compareUserKeys(a, b));
   }
   async keys(): Promise<UK[]> {
     return (await this.entries()).map(([k]) => k);
@@ -213,14 +206,21 @@ export class MapStateImpl<UK extends string | number, UV> implements MapState<UK
     const verdict = onRead(this.descriptor.ttl, item.attrs.exp as number | undefined, this.scope.now());
     if (verdict.cleanup) this.scope.cache.set(key, undefined);
     if (!verdict.visible) return undefined;
-    const value = valueOf<UV>(item);
+    const value = this.scope.cache.decode<UV>(item);
     if (verdict.refresh) {
       const refreshed: Item = { ...item, attrs: { ...item.attrs, ...expiryAttributes(this.descriptor.ttl, this.scope.now()) } };
-      parsed.set(refreshed, value);
+      this.scope.cache.remember(refreshed, value);
       this.scope.cache.set(key, refreshed);
     }
     return value;
   }
+}
+
+function compareUserKeys(a: string | number, b: string | number): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Creates the handle for a descriptor. */

@@ -26,6 +26,8 @@ export class ItemCache {
   private readonly entries = new Map<string, Entry>();
   private readonly journal: { id: string; previous: Entry | undefined }[] = [];
   private readonly scanned = new Set<string>();
+  /** Parsed values of items, so a hot key's JSON is parsed once per batch, not per access. */
+  private parsedValues = new WeakMap<Item, unknown>();
 
   constructor(private readonly store: KeyValueStore) {}
 
@@ -96,6 +98,19 @@ export class ItemCache {
     return rows.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
   }
 
+  /** The parsed `v` attribute of an item (a JSON value), parsed once per batch. */
+  decode<T>(item: Item): T {
+    if (this.parsedValues.has(item)) return this.parsedValues.get(item) as T;
+    const value = JSON.parse(String(item.attrs.v)) as T;
+    this.parsedValues.set(item, value);
+    return value;
+  }
+
+  /** Records the value an item was just written from, so reading it back needs no parse. */
+  remember(item: Item, value: unknown): void {
+    this.parsedValues.set(item, value);
+  }
+
   /** A point to roll back to. */
   mark(): number {
     return this.journal.length;
@@ -103,10 +118,17 @@ export class ItemCache {
 
   /** Undoes every change made since `mark`. */
   rollback(mark: number): void {
+    // User code may have changed parsed objects in place (an accumulator, a value) before it
+    // threw; the restored items must be read from their stored JSON again.
+    if (this.journal.length > mark) this.parsedValues = new WeakMap();
     while (this.journal.length > mark) {
       const { id, previous } = this.journal.pop()!;
       if (previous) this.entries.set(id, previous);
-      else this.entries.delete(id);
+      else {
+        this.entries.delete(id);
+        // A blind write hid the stored item from scans of its prefix; scan the store again.
+        this.scanned.clear();
+      }
     }
   }
 

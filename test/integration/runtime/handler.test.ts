@@ -48,7 +48,7 @@ describe('stage handlers on real Kinesis events', () => {
     // The keyed stream now holds envelopes: every data record keyed by orderId, and a watermark for every shard.
     const internal = await readAll(local, keyed.input.stream);
     const envelopes = internal.flatMap((r) => decodeEnvelopes(r.data).envelopes);
-    expect(envelopes.filter((e) => e.kind === 'data').map((e) => (e as { key: string }).key).sort()).toEqual(['o-1', 'o-1', 'o-2', 'o-3']);
+    expect(envelopes.filter((e) => e.kind === 'data').map((e) => JSON.parse((e as { key: string }).key)).sort()).toEqual(['o-1', 'o-1', 'o-2', 'o-3']);
     expect(new Set(internal.filter((r) => decodeEnvelopes(r.data).envelopes.some((e) => e.kind === 'watermark')).map((r) => r.shard)).size).toBe(2);
 
     const keyedHandler = createStageHandler(job, keyed.id, () => local.services);
@@ -61,7 +61,7 @@ describe('stage handlers on real Kinesis events', () => {
     }
     const state = await stateItems(local);
     // o-1: created + pending PAID + 2 timers (deadline, the PAID's own); o-2 and o-3: created + deadline timer.
-    expect(state.filter((i) => String(i.pk).startsWith('t#')).map((i) => [i.key, i.ts]).sort()).toEqual(
+    expect(state.filter((i) => String(i.pk).startsWith('t#')).map((i) => [JSON.parse(i.key), i.ts]).sort()).toEqual(
       [['o-1', T0 + 180_000], ['o-1', T0 + 2000], ['o-2', T0 + 181_000], ['o-3', T0 + 183_000]].sort(),
     );
     expect(state.filter((i) => String(i.sk).startsWith('created#')).map((i) => JSON.parse(i.v).createdTs).sort()).toEqual([T0, T0 + 1000, T0 + 3000]);

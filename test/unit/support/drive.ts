@@ -1,0 +1,104 @@
+/**
+ * A deterministic, sleep-free driver of a whole job on the in-memory engine, for property
+ * tests that need many runs: it does what the replay runner does (feed, end-of-input marker,
+ * run every shard of every stage until all ended) but picks batch sizes itself and can
+ * inject crashes before or after a commit, as a Lambda timeout or a lost ack would.
+ */
+import type { Job } from '../../../lib/api/job.ts';
+import { MemorySinkWriter } from '../../../lib/connectors/memory-sink.ts';
+import { MemoryStreams } from '../../../lib/local/memory-streams.ts';
+import { endSource, feedSource } from '../../../lib/local/replay.ts';
+import { planJob } from '../../../lib/plan/planner.ts';
+import { runBatch } from '../../../lib/runtime/batch.ts';
+import { readCheckpoint } from '../../../lib/runtime/checkpoint.ts';
+import { readDeadLetters } from '../../../lib/runtime/dead-letters.ts';
+import { StageTask, type RuntimeServices } from '../../../lib/runtime/task.ts';
+import { MemoryStore } from '../../../lib/state/memory-store.ts';
+import type { CommitRequest, KeyValueStore } from '../../../lib/state/store.ts';
+
+export class InjectedCrash extends Error {}
+
+export type CrashPoint = 'before-commit' | 'after-commit' | undefined;
+
+/** A store whose commits can crash just before or just after they are applied. */
+export class CrashingStore implements KeyValueStore {
+  next: () => CrashPoint = () => undefined;
+  constructor(readonly inner: MemoryStore) {}
+  batchGet(keys: Parameters<KeyValueStore['batchGet']>[0]) {
+    return this.inner.batchGet(keys);
+  }
+  query(...args: Parameters<KeyValueStore['query']>) {
+    return this.inner.query(...args);
+  }
+  stats() {
+    return this.inner.stats();
+  }
+  async commit(request: CommitRequest): Promise<void> {
+    const crash = this.next();
+    if (crash === 'before-commit') throw new InjectedCrash('crash before commit');
+    await this.inner.commit(request);
+    if (crash === 'after-commit') throw new InjectedCrash('crash after commit');
+  }
+}
+
+export interface DriveOptions {
+  /** Records per invocation for a stage shard (default 100). */
+  batchSize?: (stage: string, shard: string) => number;
+  /** Decides, per commit, whether the invocation crashes around it. */
+  crash?: () => CrashPoint;
+  /** Upper bound on invocations (guards against a job that never ends). */
+  maxInvocations?: number;
+}
+
+export async function driveToEnd(job: Job, inputs: Record<string, string[]>, options: DriveOptions = {}) {
+  const plan = planJob(job.graph);
+  const store = new MemoryStore();
+  const crashing = new CrashingStore(store);
+  const streams = new MemoryStreams();
+  for (const s of plan.streams) streams.createStream(s.name, s.shards);
+  const sinks = new MemorySinkWriter();
+  const services: RuntimeServices = { store: crashing, streams, sinks, processingTime: 'event', wallClock: () => 0 };
+  for (const stage of plan.stages.filter((s) => s.kind === 'source')) {
+    await feedSource(job, services, stage.input.source!, stage.input.stream, inputs[stage.input.source!] ?? []);
+    await endSource(services, stage.input.stream);
+  }
+  crashing.next = options.crash ?? (() => undefined);
+
+  const tasks = new Map<string, StageTask>();
+  const positions = new Map<string, string | undefined>();
+  let invocations = 0;
+  let crashes = 0;
+  const shardsOf = async () => {
+    const out: { stage: string; shard: string; stream: string }[] = [];
+    for (const stage of plan.stages) for (const s of await streams.listShards(stage.input.stream)) out.push({ stage: stage.id, shard: s.shardId, stream: stage.input.stream });
+    return out;
+  };
+  for (;;) {
+    let progressed = false;
+    for (const { stage, shard, stream } of await shardsOf()) {
+      const id = `${stage}/${shard}`;
+      const records = await streams.read(stream, shard, positions.get(id), Math.max(1, options.batchSize?.(stage, shard) ?? 100));
+      if (records.length === 0) continue;
+      progressed = true;
+      if (++invocations > (options.maxInvocations ?? 100_000)) throw new Error('too many invocations');
+      let task = tasks.get(id);
+      if (!task) tasks.set(id, (task = await StageTask.create(job, stage, shard, services, plan)));
+      try {
+        await runBatch(task, records.map((r) => ({ seq: r.seq, data: r.data })));
+        positions.set(id, records[records.length - 1].seq);
+      } catch (error) {
+        if (!(error instanceof InjectedCrash)) throw error;
+        crashes++;
+        tasks.delete(id); // the container died: a fresh one retries from the same position
+      }
+    }
+    if (!progressed) break;
+  }
+  const stageShards = (await shardsOf()).map(({ stage, shard }) => ({ stage, shard }));
+  for (const { stage, shard } of stageShards) {
+    const cp = await readCheckpoint(store, stage, shard);
+    if (!cp?.ended) throw new Error(`${stage}/${shard} did not reach the end of input`);
+  }
+  const deadLetters = await readDeadLetters(store, stageShards);
+  return { plan, store, streams, sinks, deadLetters, invocations, crashes };
+}
