@@ -1,4 +1,6 @@
+import { appendFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { BatchResult } from '../runtime/batch.ts';
 import { join } from 'node:path';
 import { replayJob } from '../local/replay.ts';
 import { openLocalJob } from '../local/local-job.ts';
@@ -29,7 +31,10 @@ export async function replayCommand(jobName: string, options: ReplayCommandOptio
   await mkdir(options.out, { recursive: true });
   await withLocalStack({ say }, async (endpoints) => {
     const prefix = `replay-${process.pid}-${Date.now().toString(36)}-`;
-    const local = await openLocalJob(job, { endpoints, prefix, outDir: options.out, processingTime: 'event' });
+    // EDDY_BATCH_LOG=<file>: one JSON line per batch (stage, shard, records, duplicates, outputs, ...), for post-mortems.
+    const batchLog = process.env.EDDY_BATCH_LOG;
+    const onBatch = batchLog ? (r: BatchResult) => appendFileSync(batchLog, JSON.stringify(r) + '\n') : undefined;
+    const local = await openLocalJob(job, { endpoints, prefix, outDir: options.out, processingTime: 'event', onBatch });
     const sinks = local.plan.stages.flatMap((s) => s.outputs).flatMap((o) => (o.kind === 'sink' ? [o.sink] : []));
     for (const sink of sinks) await writeFile(join(options.out, `${sink}.jsonl`), '');
     const deadLetters = await replayJob({ job, plan: local.plan, inputs, services: local.services, reader: local.reader, invoke: local.invoke, onProgress: say });

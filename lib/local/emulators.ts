@@ -245,6 +245,8 @@ function startKinesis(config: {
     SPLIT_SHARD_DURATION: '100ms',
     UPDATE_SHARD_COUNT_DURATION: '100ms',
     UPDATE_STREAM_MODE_DURATION: '100ms',
+    // AWS's default account limit (50 shards) is a billing guard; one shared local stack serves many jobs and test runs.
+    SHARD_LIMIT: '100000',
   };
   if (config.persistDir) {
     Object.assign(env, {

@@ -22,14 +22,14 @@ import { replayJob } from './replay.ts';
 export async function replayInMemory(
   job: Job,
   inputs: Record<string, string[]>,
-  options: { processingTime?: 'event' | 'system'; pollIntervalMs?: number; onBatch?: (result: BatchResult) => void } = {},
+  options: { processingTime?: 'event' | 'system'; pollIntervalMs?: number; onBatch?: (result: BatchResult) => void; wallClock?: () => number } = {},
 ) {
   const plan = planJob(job.graph);
   const store = new MemoryStore();
   const streams = new MemoryStreams();
   for (const s of plan.streams) streams.createStream(s.name, s.shards);
   const sinks = new MemorySinkWriter();
-  const services: RuntimeServices = { store, streams, sinks, processingTime: options.processingTime ?? 'event', wallClock: () => Date.now() };
+  const services: RuntimeServices = { store, streams, sinks, processingTime: options.processingTime ?? 'event', wallClock: options.wallClock ?? (() => Date.now()) };
   const deadLetters: DeadLetter[] = await replayJob({ job, plan, inputs, services, reader: streams, invoke: taskInvoker(job, plan, services, options.onBatch), pollIntervalMs: options.pollIntervalMs ?? 1 });
   return { plan, store, streams, sinks, deadLetters, services };
 }

@@ -199,7 +199,7 @@ class KeyedBatch extends BatchRun {
     await this.prepare(decoded.flatMap((d) => (d.envelopes ? [d.envelopes] : [])));
 
     const op = this.task.chain.keyed!;
-    op.begin({ cache: this.cache, timers: this.timers, now: () => this.now, watermark: () => this.watermark.current() });
+    op.begin({ cache: this.cache, timers: this.timers, now: () => this.now, wallClock: this.task.services.wallClock, watermark: () => this.watermark.current() });
     if (this.task.services.processingTime === 'system') {
       // Processing-time timers due when the batch starts fire first, their outputs numbered at
       // the batch's first record: a retry starts at the same record (simulated time fires them per record).

@@ -22,6 +22,7 @@ export interface OperatorBatch {
   cache: ItemCache;
   timers: BatchTimers;
   now(): number;
+  wallClock(): number;
   watermark(): number;
 }
 
@@ -68,6 +69,7 @@ export class KeyedOperator {
       currentKey: () => this.key,
       namespace: () => VOID_NAMESPACE,
       now: () => this.current().now(),
+      wallClock: () => this.current().wallClock(),
     };
     const names = new Set<string>();
     const handle = (d: AnyStateDescriptor): any => {

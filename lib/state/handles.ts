@@ -15,7 +15,7 @@ import type { AggregatingState, ListState, MapState, ReducingState, ValueState }
 import type { ItemCache } from './item-cache.ts';
 import { mapEntryKey, mapEntryPrefix, stateItemKey, statePartition } from './keys.ts';
 import type { Item, ItemKey } from './store.ts';
-import { NATIVE_TTL_ATTRIBUTE, expiryAttributes, onRead } from './ttl.ts';
+import { NATIVE_TTL_ATTRIBUTE, expiryAttributes, nativeExpiry, onRead } from './ttl.ts';
 
 /** What a handle needs to know about the record being processed. */
 export interface KeyScope {
@@ -23,7 +23,10 @@ export interface KeyScope {
   readonly cache: ItemCache;
   currentKey(): string;
   namespace(): string;
+  /** Processing time (simulated in replay). */
   now(): number;
+  /** Real time, for the native TTL attribute. */
+  wallClock(): number;
 }
 
 /** Base of the single-item states (value, list, reducing, aggregating). */
@@ -52,7 +55,7 @@ abstract class SingleItemState<S> {
   protected write(value: S | undefined): void {
     const key = this.itemKey();
     if (value === undefined || value === null) return this.scope.cache.set(key, undefined);
-    const item: Item = { ...key, attrs: { v: JSON.stringify(value), ...expiryAttributes(this.descriptor.ttl, this.scope.now()) } };
+    const item: Item = { ...key, attrs: { v: JSON.stringify(value), ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) } };
     this.scope.cache.remember(item, value);
     this.scope.cache.set(key, item);
   }
@@ -113,11 +116,10 @@ export class ListStateImpl<T> extends SingleItemState<[T, number | null][]> impl
 
   private store(elements: [T, number | null][]): void {
     if (elements.length === 0) return this.scope.cache.set(this.itemKey(), undefined);
-    const latest = Math.max(...elements.map(([, exp]) => exp ?? 0));
     // The item lives as long as its longest-lived element; native TTL must not delete live elements.
     const key = this.itemKey();
     const item: Item = { ...key, attrs: { v: JSON.stringify(elements) } };
-    if (this.descriptor.ttl) Object.assign(item.attrs, { [NATIVE_TTL_ATTRIBUTE]: Math.ceil(latest / 1000) });
+    if (this.descriptor.ttl) Object.assign(item.attrs, { [NATIVE_TTL_ATTRIBUTE]: nativeExpiry(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) });
     this.scope.cache.remember(item, elements);
     this.scope.cache.set(key, item);
   }
@@ -159,7 +161,7 @@ export class MapStateImpl<UK extends string | number, UV> implements MapState<UK
   async put(userKey: UK, value: UV): Promise<void> {
     if (value === undefined || value === null) return this.remove(userKey); // no entry holds "nothing"
     const key = this.entryKey(userKey);
-    const item: Item = { ...key, attrs: { k: JSON.stringify(userKey), v: JSON.stringify(value), ...expiryAttributes(this.descriptor.ttl, this.scope.now()) } };
+    const item: Item = { ...key, attrs: { k: JSON.stringify(userKey), v: JSON.stringify(value), ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) } };
     this.scope.cache.remember(item, value);
     this.scope.cache.set(key, item);
   }
@@ -208,7 +210,7 @@ export class MapStateImpl<UK extends string | number, UV> implements MapState<UK
     if (!verdict.visible) return undefined;
     const value = this.scope.cache.decode<UV>(item);
     if (verdict.refresh) {
-      const refreshed: Item = { ...item, attrs: { ...item.attrs, ...expiryAttributes(this.descriptor.ttl, this.scope.now()) } };
+      const refreshed: Item = { ...item, attrs: { ...item.attrs, ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) } };
       this.scope.cache.remember(refreshed, value);
       this.scope.cache.set(key, refreshed);
     }

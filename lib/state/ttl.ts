@@ -9,11 +9,21 @@ import type { Attributes } from './store.ts';
 /** Name of the DynamoDB native TTL attribute on every state table. */
 export const NATIVE_TTL_ATTRIBUTE = 'expiresAt';
 
-/** Expiry attributes for an entry written at `now`; empty when the state has no TTL. */
-export function expiryAttributes(ttl: StateTtlConfig | undefined, now: number): Attributes {
+/**
+ * Expiry attributes for an entry written at processing time `now`; empty without TTL.
+ * `exp` is exact, in processing time, and is what reads check. The native TTL attribute is
+ * only the table's backstop and must never delete an entry early in *real* time: in replay,
+ * processing time is simulated (often years in the past), so it counts from the later of
+ * `now` and the wall clock.
+ */
+export function expiryAttributes(ttl: StateTtlConfig | undefined, now: number, wallClock: number): Attributes {
   if (!ttl) return {};
-  const exp = now + ttl.ttlMs;
-  return { exp, [NATIVE_TTL_ATTRIBUTE]: Math.ceil(exp / 1000) };
+  return { exp: now + ttl.ttlMs, [NATIVE_TTL_ATTRIBUTE]: nativeExpiry(ttl, now, wallClock) };
+}
+
+/** The native TTL attribute (epoch seconds) for an entry written now. */
+export function nativeExpiry(ttl: StateTtlConfig, now: number, wallClock: number): number {
+  return Math.ceil((Math.max(now, wallClock) + ttl.ttlMs) / 1000);
 }
 
 export function isExpired(exp: number | undefined, now: number): boolean {

@@ -152,7 +152,7 @@ describe('startLocalStack({ dataDir })', () => {
     const written = await putRecords(kin, streamName, 20);
     const stopStartedAt = Date.now();
     await stack.stop();
-    expect(Date.now() - stopStartedAt).toBeLessThan(5_000); // well inside the 10 s grace period: no SIGKILL needed
+    expect(Date.now() - stopStartedAt).toBeLessThan(9_000); // inside the 10 s grace period: no SIGKILL needed (loaded CI machines are slow to stop a JVM)
     ddb.destroy();
     kin.destroy();
 

@@ -20,10 +20,11 @@ async function replay(lines: string): Promise<{ dir: string; read: (name: string
   const dir = await mkdtemp(join(tmpdir(), 'eddy-order-timeout-'));
   await writeFile(join(dir, 'orders.jsonl'), lines);
   const endpoints = localEndpoints();
-  await run('node', ['bin/eddy.mjs', 'replay', 'order-timeout', '--input', `orders=${join(dir, 'orders.jsonl')}`, '--out', join(dir, 'out'), '--quiet'], {
-    env: { ...process.env, EDDY_DYNAMODB_ENDPOINT: endpoints.dynamodb, EDDY_KINESIS_ENDPOINT: endpoints.kinesis },
+  const { stderr } = await run('node', ['bin/eddy.mjs', 'replay', 'order-timeout', '--input', `orders=${join(dir, 'orders.jsonl')}`, '--out', join(dir, 'out'), '--quiet'], {
+    env: { ...process.env, EDDY_DYNAMODB_ENDPOINT: endpoints.dynamodb, EDDY_KINESIS_ENDPOINT: endpoints.kinesis, EDDY_BATCH_LOG: join(dir, 'batches.jsonl') },
     timeout: 240_000,
   });
+  await writeFile(join(dir, 'stderr.txt'), stderr); // kept for a post-mortem of a failed run
   const read = async (name: string) => (await readFile(join(dir, 'out', `${name}.jsonl`), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
   return { dir, read };
 }

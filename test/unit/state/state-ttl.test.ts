@@ -143,7 +143,8 @@ describe('state TTL with simulated processing time', () => {
   }
 
   it('stores the native TTL attribute expiresAt = ceil((write time + T) / 1000) on every item with TTL', async () => {
-    const { store } = await replayInMemory(ttlJob(2), { in: lines(allEvents()) });
+    // A wall clock behind the (simulated) processing time: the write time counts.
+    const { store } = await replayInMemory(ttlJob(2), { in: lines(allEvents()) }, { wallClock: () => 0 });
     const find = (k: string, key: { sk: string }) => stateItem(store, 'ttl', k, key.sk);
     const secs = (writtenAt: number) => Math.ceil((writtenAt + T) / 1000);
     expect(find('K', stateItemKey('ttl', 'K', 'v-never', VOID_NAMESPACE))?.attrs.expiresAt).toBe(secs(t0 + 7));
@@ -157,6 +158,16 @@ describe('state TTL with simulated processing time', () => {
     const plain = find('N', stateItemKey('ttl', 'N', 'plain', VOID_NAMESPACE));
     expect(plain).toBeDefined();
     expect(plain!.attrs).not.toHaveProperty('expiresAt');
+  });
+
+  it('counts the native TTL from the wall clock when it is ahead of simulated processing time', async () => {
+    // Replay simulates processing time from old event times; DynamoDB deletes by real time, so an
+    // attribute in the past would delete live state (DynamoDB Local does, within seconds).
+    const wall = 1_800_000_000_000;
+    const { store } = await replayInMemory(ttlJob(2), { in: lines(allEvents()) }, { wallClock: () => wall });
+    const item = stateItem(store, 'ttl', 'K', stateItemKey('ttl', 'K', 'v-never', VOID_NAMESPACE).sk);
+    expect(item?.attrs.expiresAt).toBe(Math.ceil((wall + T) / 1000));
+    expect(item?.attrs.exp).toBe(t0 + 7 + T); // reads still expire it in processing time
   });
 
   it('removes the item of a value that a read found expired', async () => {

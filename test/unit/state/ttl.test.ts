@@ -28,21 +28,21 @@ describe('StateTtlConfig builder', () => {
 
 describe('expiryAttributes', () => {
   it('is empty without TTL', () => {
-    expect(expiryAttributes(undefined, 123)).toEqual({});
+    expect(expiryAttributes(undefined, 123, 0)).toEqual({});
   });
 
   it('sets exp = now + ttl and the native attribute expiresAt in epoch seconds, rounded up', () => {
     const c = StateTtlConfig.newBuilder(T).build();
     expect(NATIVE_TTL_ATTRIBUTE).toBe('expiresAt');
-    expect(expiryAttributes(c, 1_700_000_000_250)).toEqual({ exp: 1_700_000_010_250, expiresAt: 1_700_000_011 });
-    expect(expiryAttributes(c, 1_700_000_000_000)).toEqual({ exp: 1_700_000_010_000, expiresAt: 1_700_000_010 });
-    expect(expiryAttributes(c, 1_700_000_000_001)).toEqual({ exp: 1_700_000_010_001, expiresAt: 1_700_000_011 });
+    expect(expiryAttributes(c, 1_700_000_000_250, 0)).toEqual({ exp: 1_700_000_010_250, expiresAt: 1_700_000_011 });
+    expect(expiryAttributes(c, 1_700_000_000_000, 0)).toEqual({ exp: 1_700_000_010_000, expiresAt: 1_700_000_010 });
+    expect(expiryAttributes(c, 1_700_000_000_001, 0)).toEqual({ exp: 1_700_000_010_001, expiresAt: 1_700_000_011 });
   });
 
   it('never lets the native TTL fire before the entry expires (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 4_000_000_000_000 }), fc.integer({ min: 1, max: 400_000_000 }), (now, ttl) => {
-        const a = expiryAttributes(StateTtlConfig.newBuilder(ttl).build(), now);
+        const a = expiryAttributes(StateTtlConfig.newBuilder(ttl).build(), now, 0);
         const seconds = Number(a.expiresAt);
         expect(a.exp).toBe(now + ttl);
         expect(Number.isInteger(seconds)).toBe(true);
