@@ -41,12 +41,7 @@ async function createTable(dynamodb: DynamoDBClient, name: string, hashOnly: str
   } catch (error) {
     if ((error as Error).name !== 'ResourceInUseException') throw error;
   }
-  for (let i = 0; ; i++) {
-    const d = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
-    if (d.Table?.TableStatus === 'ACTIVE') break;
-    if (i > 600) throw new Error(`table ${name} did not become ACTIVE`);
-    await sleep(100);
-  }
+  await untilActive(`table ${name}`, async () => (await dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus);
   if (ttl) {
     try {
       await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: NATIVE_TTL_ATTRIBUTE, Enabled: true } }));
@@ -63,14 +58,14 @@ async function createStream(kinesis: KinesisClient, name: string, shards: number
   } catch (error) {
     if ((error as Error).name !== 'ResourceInUseException') throw error;
   }
-  for (let i = 0; ; i++) {
-    const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    if (i > 600) throw new Error(`stream ${name} did not become ACTIVE`);
-    await sleep(100);
-  }
+  await untilActive(`stream ${name}`, async () => (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamStatus);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Polls a resource's status until ACTIVE (a minute at most). */
+async function untilActive(what: string, status: () => Promise<string | undefined>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if ((await status()) === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} did not become ACTIVE within a minute`);
 }
