@@ -9,6 +9,7 @@ import {
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import {
   CommitConflictError,
+  MAX_ATOMIC_ITEMS,
   emptyStats,
   type CommitRequest,
   type Item,
@@ -19,15 +20,12 @@ import {
   type TableRole,
 } from '../state/store.ts';
 
-/** TransactWriteItems takes 100 items; one is the checkpoint. */
-const MAX_TRANSACTION_ITEMS = 100;
 
 /**
  * The {@link KeyValueStore} on DynamoDB: this file and `provision.ts` are where eddy touches
  * DynamoDB. Reads are strongly consistent (a batch must see the previous batch's commit).
- * A commit of up to 99 items is one TransactWriteItems with the fenced checkpoint; larger
- * commits write in BatchWriteItem chunks and then the fenced checkpoint (see
- * docs/design-decisions.md for why, and what that means after a crash).
+ * `commit` is one TransactWriteItems with the fenced checkpoint; `writeBatch` is
+ * BatchWriteItem. Which a batch uses is decided in lib/runtime/commit.ts.
  *
  * @example
  * ```ts
@@ -103,45 +101,36 @@ export class DynamoDbStore implements KeyValueStore {
       expectedVersion === undefined
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
         : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
-    const writes = request.puts.length + request.deletes.length;
-    this.counters.itemsWritten += writes + 1;
+    if (request.puts.length + request.deletes.length + 1 > MAX_ATOMIC_ITEMS) throw new Error('a commit holds at most 100 items (see lib/runtime/commit.ts)');
+    this.counters.itemsWritten += request.puts.length + request.deletes.length + 1;
     try {
-      if (writes + 1 <= MAX_TRANSACTION_ITEMS) {
-        const response = await this.documents.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              ...request.puts.map((i) => ({ Put: { TableName: this.tables[i.table], Item: toRow(i) } })),
-              ...request.deletes.map((k) => ({ Delete: { TableName: this.tables[k.table], Key: { pk: k.pk, sk: k.sk } } })),
-              { Put: { TableName: this.tables.state, Item: toRow(checkpoint), ...condition } },
-            ],
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        );
-        this.count(response.ConsumedCapacity, 'write');
-        return;
-      }
-      await this.batchWrite(request);
-      const response = await this.documents.send(new PutCommand({ TableName: this.tables.state, Item: toRow(checkpoint), ...condition, ReturnConsumedCapacity: 'TOTAL' }));
-      this.count(response.ConsumedCapacity ? [response.ConsumedCapacity] : undefined, 'write');
+      const response = await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...request.puts.map((i) => ({ Put: { TableName: this.tables[i.table], Item: toRow(i) } })),
+            ...request.deletes.map((k) => ({ Delete: { TableName: this.tables[k.table], Key: { pk: k.pk, sk: k.sk } } })),
+            { Put: { TableName: this.tables.state, Item: toRow(checkpoint), ...condition } },
+          ],
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.count(response.ConsumedCapacity, 'write');
     } catch (error) {
       const name = (error as Error).name;
       const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-      if (name === 'ConditionalCheckFailedException' || (name === 'TransactionCanceledException' && reasons.some((r) => r.Code === 'ConditionalCheckFailed'))) {
+      if (name === 'TransactionCanceledException' && reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
         throw new CommitConflictError(`checkpoint ${checkpoint.pk}/${checkpoint.sk} moved past version ${expectedVersion}: another invocation committed this shard`);
       }
       throw error;
     }
   }
 
-  stats(): StoreStats {
-    return { ...this.counters };
-  }
-
-  private async batchWrite(request: CommitRequest): Promise<void> {
+  async writeBatch(puts: Item[], deletes: ItemKey[]): Promise<void> {
     const ops = [
-      ...request.puts.map((i) => ({ table: this.tables[i.table], op: { PutRequest: { Item: toRow(i) } } })),
-      ...request.deletes.map((k) => ({ table: this.tables[k.table], op: { DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } } })),
+      ...puts.map((i) => ({ table: this.tables[i.table], op: { PutRequest: { Item: toRow(i) } } })),
+      ...deletes.map((k) => ({ table: this.tables[k.table], op: { DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } } })),
     ];
+    this.counters.itemsWritten += ops.length;
     for (let i = 0; i < ops.length; i += 25) {
       let pending: Record<string, any[]> | undefined = {};
       for (const { table, op } of ops.slice(i, i + 25)) (pending[table] ??= []).push(op);
@@ -152,6 +141,10 @@ export class DynamoDbStore implements KeyValueStore {
         pending = response.UnprocessedItems as Record<string, any[]> | undefined;
       }
     }
+  }
+
+  stats(): StoreStats {
+    return { ...this.counters };
   }
 
   private count(capacity: ConsumedCapacity[] | undefined, kind: 'read' | 'write'): void {

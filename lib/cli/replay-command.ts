@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { BatchResult } from '../runtime/batch.ts';
+import { createChaos } from '../runtime/chaos.ts';
 import { join } from 'node:path';
 import { replayJob } from '../local/replay.ts';
 import { openLocalJob } from '../local/local-job.ts';
@@ -11,6 +12,9 @@ export interface ReplayCommandOptions {
   input: string[];
   out: string;
   quiet?: boolean;
+  /** Crash probability per batch (see lib/runtime/chaos.ts); the outputs must not change. */
+  chaos?: string;
+  seed?: string;
 }
 
 /**
@@ -37,7 +41,10 @@ export async function replayCommand(jobName: string, options: ReplayCommandOptio
     const local = await openLocalJob(job, { endpoints, prefix, outDir: options.out, processingTime: 'event', onBatch });
     const sinks = local.plan.stages.flatMap((s) => s.outputs).flatMap((o) => (o.kind === 'sink' ? [o.sink] : []));
     for (const sink of sinks) await writeFile(join(options.out, `${sink}.jsonl`), '');
-    const deadLetters = await replayJob({ job, plan: local.plan, inputs, services: local.services, reader: local.reader, invoke: local.invoke, onProgress: say });
+    const chaos = options.chaos !== undefined ? createChaos({ probability: Number(options.chaos), seed: Number(options.seed ?? 1) }) : undefined;
+    local.services.faults = chaos?.inject;
+    const deadLetters = await replayJob({ job, plan: local.plan, inputs, services: local.services, reader: local.reader, invoke: local.invoke, onProgress: say, duplicateDelivery: chaos?.duplicate });
+    if (chaos) say(`chaos: ${JSON.stringify(chaos.counts)}`);
     const lines = deadLetters.map((d) => JSON.stringify({ stage: d.stage, shard: d.shard, sequenceNumber: d.seq, index: d.index, reason: d.reason, record: d.record, encoding: d.encoding }));
     await writeFile(join(options.out, 'dead-letter.jsonl'), lines.length ? lines.join('\n') + '\n' : '');
     const counts = await Promise.all(sinks.map(async (s) => `${s}=${(await readFile(join(options.out, `${s}.jsonl`), 'utf8')).split('\n').filter(Boolean).length}`));

@@ -13,9 +13,15 @@ import type { SinkWriter } from './sink-writer.ts';
  */
 export class MemorySinkWriter implements SinkWriter {
   readonly records: SinkRecordOut[] = [];
+  private readonly ids = new Set<string>();
 
+  /** Idempotent by output id, as every eddy sink: a retried batch's outputs are kept once. */
   async write(records: SinkRecordOut[]): Promise<void> {
-    this.records.push(...records);
+    for (const r of records) {
+      if (this.ids.has(r.id)) continue;
+      this.ids.add(r.id);
+      this.records.push(r);
+    }
   }
 
   values(sink: string): unknown[] {

@@ -15,6 +15,10 @@ export interface RunnerOptions {
   /** Where each shard starts (Lambda keeps its own position); undefined = TRIM_HORIZON. */
   startAfter?: (stageId: string, shardId: string) => Promise<string | undefined>;
   onError?: (stageId: string, shardId: string, error: unknown) => void;
+  /** Backoff before retrying a failed batch: base doubling per attempt, capped (default 50 ms, 5 s). */
+  retryBackoff?: { baseMs: number; maxMs: number };
+  /** Chaos: deliver this successfully processed batch a second time (as Lambda may). */
+  duplicateDelivery?: () => boolean;
 }
 
 interface Poller {
@@ -116,6 +120,13 @@ export class EventSourceRunner {
         this.options.onError?.(p.stage, p.shard, error);
         retryFrom = records[0].seq;
       }
+      if (retryFrom === undefined && this.options.duplicateDelivery?.()) {
+        try {
+          retryFrom = (await this.options.invoke(p.stage, p.shard, p.stream, records)).retryFrom;
+        } catch (error) {
+          this.options.onError?.(p.stage, p.shard, error);
+        }
+      }
       if (retryFrom === undefined) {
         p.position = records[records.length - 1].seq;
         p.attempts = 0;
@@ -124,7 +135,8 @@ export class EventSourceRunner {
       const failedAt = records.findIndex((r) => r.seq === retryFrom);
       if (failedAt > 0) p.position = records[failedAt - 1].seq;
       p.attempts++;
-      await sleep(Math.min(5000, 50 * 2 ** p.attempts));
+      const backoff = this.options.retryBackoff ?? { baseMs: 50, maxMs: 5000 };
+      await sleep(Math.min(backoff.maxMs, backoff.baseMs * 2 ** p.attempts));
     }
   }
 }

@@ -2,6 +2,7 @@ import type { Job } from '../api/job.ts';
 import { MemorySinkWriter } from '../connectors/memory-sink.ts';
 import { planJob } from '../plan/planner.ts';
 import type { BatchResult } from '../runtime/batch.ts';
+import { createChaos } from '../runtime/chaos.ts';
 import type { DeadLetter } from '../runtime/dead-letters.ts';
 import type { RuntimeServices } from '../runtime/task.ts';
 import { MemoryStore } from '../state/memory-store.ts';
@@ -22,7 +23,14 @@ import { replayJob } from './replay.ts';
 export async function replayInMemory(
   job: Job,
   inputs: Record<string, string[]>,
-  options: { processingTime?: 'event' | 'system'; pollIntervalMs?: number; onBatch?: (result: BatchResult) => void; wallClock?: () => number } = {},
+  options: {
+    processingTime?: 'event' | 'system';
+    pollIntervalMs?: number;
+    onBatch?: (result: BatchResult) => void;
+    wallClock?: () => number;
+    /** Crash probability per batch and its seed (see lib/runtime/chaos.ts). */
+    chaos?: { probability: number; seed: number };
+  } = {},
 ) {
   const plan = planJob(job.graph);
   const store = new MemoryStore();
@@ -30,6 +38,14 @@ export async function replayInMemory(
   for (const s of plan.streams) streams.createStream(s.name, s.shards);
   const sinks = new MemorySinkWriter();
   const services: RuntimeServices = { store, streams, sinks, processingTime: options.processingTime ?? 'event', wallClock: options.wallClock ?? (() => Date.now()) };
-  const deadLetters: DeadLetter[] = await replayJob({ job, plan, inputs, services, reader: streams, invoke: taskInvoker(job, plan, services, options.onBatch), pollIntervalMs: options.pollIntervalMs ?? 1 });
-  return { plan, store, streams, sinks, deadLetters, services };
+  const chaos = options.chaos && createChaos(options.chaos);
+  services.faults = chaos?.inject;
+  const deadLetters: DeadLetter[] = await replayJob({
+    job, plan, inputs, services, reader: streams,
+    invoke: taskInvoker(job, plan, services, options.onBatch),
+    pollIntervalMs: options.pollIntervalMs ?? 1,
+    duplicateDelivery: chaos?.duplicate,
+    retryBackoff: { baseMs: 1, maxMs: 20 }, // nothing to wait for in memory
+  });
+  return { plan, store, streams, sinks, deadLetters, services, chaos: chaos?.counts };
 }

@@ -1,6 +1,7 @@
 import type { Job } from '../api/job.ts';
 import type { Plan } from '../plan/plan.ts';
 import { runBatch, type BatchResult } from '../runtime/batch.ts';
+import { ChaosCrash } from '../runtime/chaos.ts';
 import { createStageHandler, type StageHandler } from '../runtime/handler.ts';
 import { StageTask, type RuntimeServices } from '../runtime/task.ts';
 import type { StageInvoker } from './event-source-runner.ts';
@@ -38,8 +39,14 @@ export function taskInvoker(job: Job, plan: Plan, services: RuntimeServices, onB
     const id = `${stageId}/${shardId}`;
     let task = tasks.get(id);
     if (!task) tasks.set(id, (task = StageTask.create(job, stageId, shardId, services, plan)));
-    const result = await runBatch(await task, records);
-    onBatch?.(result);
-    return {};
+    try {
+      const result = await runBatch(await task, records); // not inside onBatch?.(…): that skips its argument when unset
+      onBatch?.(result);
+      return {};
+    } catch (error) {
+      if (!(error instanceof ChaosCrash)) throw error;
+      tasks.delete(id); // a crash loses the container and its memory, as in the Lambda handler
+      return { retryFrom: records[0].seq };
+    }
   };
 }

@@ -27,6 +27,9 @@ export interface ReplayOptions {
   pollIntervalMs?: number;
   timeoutMs?: number;
   onProgress?: (message: string) => void;
+  /** Chaos: deliver some batches twice. */
+  duplicateDelivery?: () => boolean;
+  retryBackoff?: { baseMs: number; maxMs: number };
   /** Failed invocations are retried; this hears about each failure (default: stderr, once per message). */
   onError?: (stageId: string, shardId: string, error: unknown) => void;
 }
@@ -62,7 +65,7 @@ export async function replayJob(options: ReplayOptions): Promise<DeadLetter[]> {
     await endSource(services, stage.input.stream);
   }
 
-  const runner = new EventSourceRunner({ plan, streams: services.streams, reader: options.reader, invoke: options.invoke, pollIntervalMs: options.pollIntervalMs ?? 20, onError: options.onError ?? reportOnce() });
+  const runner = new EventSourceRunner({ plan, streams: services.streams, reader: options.reader, invoke: options.invoke, pollIntervalMs: options.pollIntervalMs ?? 20, onError: options.onError ?? reportOnce(), duplicateDelivery: options.duplicateDelivery, retryBackoff: options.retryBackoff });
   runner.start();
   try {
     await runner.waitFor(async () => runner.caughtUp() && (await allEnded(plan, services)), options.timeoutMs);

@@ -13,8 +13,8 @@ import { BatchTimers } from '../time/batch-timers.ts';
 import { findDueTimers } from '../time/timer-queries.ts';
 import { timerItem, type TimerDomain, type TimerLayout } from '../time/timer-items.ts';
 import { boundedWatermark, InputWatermark } from '../time/watermarks.ts';
-import { initialCheckpoint, NO_TIMER, readCheckpoint, type Checkpoint } from './checkpoint.ts';
-import { commitBatch } from './commit.ts';
+import { checkpointOfItem, initialCheckpoint, NO_TIMER, readCheckpointItem, type Checkpoint } from './checkpoint.ts';
+import { commitBatch, hasRedoLog, replayRedoLog } from './commit.ts';
 import { recordText, type DeadLetter } from './dead-letters.ts';
 import { emitEnvelopes } from './emitter.ts';
 import { compareOrigin, compareSeq, decodeEnvelopes, isSourceEnd, type Envelope, type EnvelopeRecord } from './envelope.ts';
@@ -43,12 +43,20 @@ export interface BatchResult {
   timersFired: number;
   watermark: number;
   ended: boolean;
+  /** How the batch committed: one transaction, or through a redo log (see commit.ts). */
+  commit?: 'atomic' | 'redo';
 }
 
 /** Runs one batch of records of the task's shard to its commit. */
 export async function runBatch(task: StageTask, records: InputRecord[]): Promise<BatchResult> {
   const { store } = task.services;
-  const stored = await readCheckpoint(store, task.stage.id, task.shardId);
+  const storedItem = await readCheckpointItem(store, task.stage.id, task.shardId);
+  const stored = storedItem && checkpointOfItem(storedItem);
+  if (storedItem && stored && hasRedoLog(storedItem) && task.appliedVersion !== stored.version) {
+    // The last batch committed through its redo log; this container did not see it applied.
+    await replayRedoLog(store, task.stage.id, task.shardId, storedItem, task.services.faults);
+    task.appliedVersion = stored.version;
+  }
   const previous = stored ?? initialCheckpoint();
   const fresh = records.filter((r) => previous.seq === undefined || compareSeq(r.seq, previous.seq) > 0);
   const result: BatchResult = {
@@ -68,14 +76,19 @@ export async function runBatch(task: StageTask, records: InputRecord[]): Promise
 
   const run = task.stage.kind === 'source' ? new SourceBatch(task, previous, result) : new KeyedBatch(task, previous, result, await task.upstreamShards());
   const checkpoint = await run.process(fresh);
-  await commitBatch(store, {
+  const { path } = await commitBatch(store, {
     stage: task.stage.id,
     shard: task.shardId,
     cache: run.cache,
     deadLetters: run.deadLetters,
     checkpoint,
     previousVersion: stored?.version,
+    wallClock: task.services.wallClock(),
+    faults: task.services.faults,
   });
+  task.appliedVersion = checkpoint.version;
+  result.commit = path;
+  task.services.faults?.('after-commit');
   result.deadLetters = run.deadLetters.length;
   result.watermark = checkpoint.emittedWatermark;
   result.ended = checkpoint.ended;
@@ -105,9 +118,12 @@ abstract class BatchRun {
   /** Sends envelopes (with the watermark and end of input) downstream and sink records out. */
   protected async emit(watermark: number, justEnded: boolean): Promise<void> {
     const outputs = this.task.outputs;
+    const faults = this.task.services.faults;
     const sendWatermark = watermark > this.cp.emittedWatermark;
+    faults?.('before-emit');
     for (const out of this.task.stage.outputs) {
       if (out.kind !== 'stage') continue;
+      faults?.('mid-emit');
       await emitEnvelopes(this.task.services.streams, out.stream, {
         from: { stage: this.task.stage.id, shard: this.task.shardId },
         envelopes: outputs.envelopes.get(out.stream) ?? [],
@@ -115,7 +131,9 @@ abstract class BatchRun {
         end: justEnded,
       });
     }
+    if (outputs.sinkRecords.length > 0) faults?.('mid-emit');
     await this.task.services.sinks.write(outputs.sinkRecords);
+    faults?.('after-emit');
     this.result.outputs = outputs.count();
     this.cp.emittedWatermark = Math.max(this.cp.emittedWatermark, watermark);
   }

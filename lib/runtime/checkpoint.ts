@@ -67,8 +67,14 @@ export function checkpointOfItem(item: Item): Checkpoint {
 }
 
 export async function readCheckpoint(store: KeyValueStore, stage: string, shard: string): Promise<Checkpoint | undefined> {
-  const [item] = await store.batchGet([checkpointKey(stage, shard)]);
+  const item = await readCheckpointItem(store, stage, shard);
   return item ? checkpointOfItem(item) : undefined;
+}
+
+/** The stored checkpoint item (with its redo log, if any; see commit.ts). */
+export async function readCheckpointItem(store: KeyValueStore, stage: string, shard: string): Promise<Item | undefined> {
+  const [item] = await store.batchGet([checkpointKey(stage, shard)]);
+  return item;
 }
 
 /** Every shard checkpoint of a stage (for the sweep and the CLI). */

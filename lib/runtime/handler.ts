@@ -10,6 +10,7 @@ import type { Job } from '../api/job.ts';
 import { servicesFromEnvironment } from '../aws/services.ts';
 import { planJob } from '../plan/planner.ts';
 import { runBatch, type BatchResult } from './batch.ts';
+import { ChaosCrash } from './chaos.ts';
 import { sweepOnce, type SweepResult } from './sweep.ts';
 import { StageTask, type RuntimeServices } from './task.ts';
 
@@ -61,8 +62,9 @@ export function createStageHandler(job: Job, stageId: string, makeServices?: () 
       handler.onBatch?.(result);
       return { batchItemFailures: [] };
     } catch (error) {
-      // Nothing of this batch was committed: ask for the whole batch again from its first record.
-      logger.error('batch failed', { stage: stageId, shard, error: error as Error });
+      // Whatever was done, the checkpoint says what counts: ask for the whole batch again from its first record.
+      if (error instanceof ChaosCrash) tasks.delete(shard); // a crash loses the container, and its memory
+      else logger.error('batch failed', { stage: stageId, shard, error: error as Error });
       return { batchItemFailures: [{ itemIdentifier: records[0].kinesis.sequenceNumber }] };
     }
   }) as StageHandler;

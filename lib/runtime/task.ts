@@ -4,6 +4,7 @@ import type { HashRange } from '../plan/partitioning.ts';
 import { stageById, type Plan, type PlanStage } from '../plan/plan.ts';
 import { planJob } from '../plan/planner.ts';
 import type { KeyValueStore } from '../state/store.ts';
+import type { FaultInjector } from './chaos.ts';
 import { StageChain } from './chain.ts';
 import { BatchOutputs } from './outputs.ts';
 import type { StreamClient } from './stream-client.ts';
@@ -19,6 +20,8 @@ export interface RuntimeServices {
    */
   processingTime: 'system' | 'event';
   wallClock(): number;
+  /** Chaos: crashes the batch at chosen points (tests and `--chaos` runs only). */
+  faults?: FaultInjector;
 }
 
 /**
@@ -34,6 +37,8 @@ export interface RuntimeServices {
 export class StageTask {
   readonly chain: StageChain;
   outputs: BatchOutputs;
+  /** The checkpoint version whose redo log this container applied itself (see commit.ts). */
+  appliedVersion: number | undefined;
   private rangeCache: HashRange | undefined;
 
   private constructor(

@@ -62,6 +62,13 @@ export class MemoryStore implements KeyValueStore {
     this.counters.itemsWritten += request.puts.length + request.deletes.length + 1;
   }
 
+  async writeBatch(puts: Item[], deletes: ItemKey[]): Promise<void> {
+    for (const put of puts) this.write(put);
+    for (const del of deletes) this.partition(del.table, del.pk)?.delete(del.sk);
+    this.counters.requests += Math.ceil((puts.length + deletes.length) / 25);
+    this.counters.itemsWritten += puts.length + deletes.length;
+  }
+
   stats(): StoreStats {
     return { ...this.counters };
   }

@@ -30,9 +30,10 @@ export interface SortKeyRange {
 }
 
 /**
- * Everything one batch writes. The checkpoint write is conditional: it succeeds only when
- * the stored checkpoint still has `expectedVersion` (absent = must not exist), which fences
- * out a concurrent or zombie invocation of the same shard.
+ * An atomic, fenced write: all of it or none. The checkpoint write is conditional: it
+ * succeeds only when the stored checkpoint still has `expectedVersion` (absent = must not
+ * exist), which fences out a concurrent or zombie invocation of the same shard. A store takes
+ * at most {@link MAX_ATOMIC_ITEMS} items (checkpoint included) and {@link MAX_ATOMIC_BYTES}.
  */
 export interface CommitRequest {
   puts: Item[];
@@ -62,10 +63,16 @@ export interface KeyValueStore {
   batchGet(keys: ItemKey[]): Promise<Item[]>;
   /** Items of one partition whose sort key lies in the range, ascending. */
   query(table: TableRole, pk: string, range?: SortKeyRange): Promise<Item[]>;
-  /** Writes a batch's effects and its checkpoint (see {@link CommitRequest}). */
+  /** Writes items and the checkpoint atomically, fenced (see {@link CommitRequest}). */
   commit(request: CommitRequest): Promise<void>;
+  /** Writes items, not atomically; every write is idempotent (a put of a final value, a delete). */
+  writeBatch(puts: Item[], deletes: ItemKey[]): Promise<void>;
   stats(): StoreStats;
 }
+
+/** DynamoDB's TransactWriteItems limits: 100 items, 4 MB in all. */
+export const MAX_ATOMIC_ITEMS = 100;
+export const MAX_ATOMIC_BYTES = 4_000_000;
 
 export function itemId(key: ItemKey): string {
   return `${key.table}\u0001${key.pk}\u0001${key.sk}`;

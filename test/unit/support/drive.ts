@@ -33,6 +33,9 @@ export class CrashingStore implements KeyValueStore {
   stats() {
     return this.inner.stats();
   }
+  writeBatch(...args: Parameters<KeyValueStore['writeBatch']>) {
+    return this.inner.writeBatch(...args);
+  }
   async commit(request: CommitRequest): Promise<void> {
     const crash = this.next();
     if (crash === 'before-commit') throw new InjectedCrash('crash before commit');
