@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { parseFaultConfig, withFaultInjection, type FaultConfig } from './fault-injection.ts';
 
 export interface AwsTarget {
   kind: 'embedded' | 'localstack' | 'aws';
@@ -47,11 +48,15 @@ export interface AwsClients {
   kinesis: KinesisClient;
 }
 
-/** SDK clients for a target; the Kinesis client speaks HTTP/1.1, which kinesis-mock requires. */
-export function createClients(target: AwsTarget): AwsClients {
+/**
+ * SDK clients for a target; the Kinesis client speaks HTTP/1.1, which kinesis-mock requires.
+ * `faults` (default: `EDDY_FAULTS` from process.env, because `openLocalJob` resolves the target
+ * from an env object of its own) makes them throttle on purpose; see `fault-injection.ts`.
+ */
+export function createClients(target: AwsTarget, faults: FaultConfig | undefined = parseFaultConfig(process.env.EDDY_FAULTS)): AwsClients {
   const local = target.kind !== 'aws';
   const common = { region: target.region, maxAttempts: 8, ...(local && { credentials: LOCAL_CREDENTIALS }) };
-  const dynamodb = new DynamoDBClient({ ...common, endpoint: target.dynamodbEndpoint });
-  const kinesis = new KinesisClient({ ...common, endpoint: target.kinesisEndpoint, requestHandler: new NodeHttpHandler() });
+  const dynamodb = withFaultInjection(new DynamoDBClient({ ...common, endpoint: target.dynamodbEndpoint }), faults);
+  const kinesis = withFaultInjection(new KinesisClient({ ...common, endpoint: target.kinesisEndpoint, requestHandler: new NodeHttpHandler() }), faults);
   return { dynamodb, documents: DynamoDBDocumentClient.from(dynamodb), kinesis };
 }

@@ -81,18 +81,26 @@ export class EventSourceRunner {
 
   private async discoverLoop(): Promise<void> {
     while (this.running) {
-      for (const stage of this.options.plan.stages) {
-        for (const shard of await this.options.streams.listShards(stage.input.stream)) {
-          const id = `${stage.id}/${shard.shardId}`;
-          if (this.pollers.has(id)) continue;
-          const position = await this.options.startAfter?.(stage.id, shard.shardId);
-          const poller: Poller = { stage: stage.id, shard: shard.shardId, stream: stage.input.stream, position, caughtUp: false, attempts: 0 };
-          this.pollers.set(id, poller);
-          this.loops.push(this.pollLoop(poller, stage.batchSize));
-        }
+      try {
+        await this.discover();
+      } catch (error) {
+        this.options.onError?.('*', '*', error); // e.g. ListShards throttled past its retries: try again later
       }
       // Look for new shards (resharding) every 2 s, but notice stop() at once.
       for (let waited = 0; waited < 2000 && this.running; waited += 50) await sleep(50);
+    }
+  }
+
+  private async discover(): Promise<void> {
+    for (const stage of this.options.plan.stages) {
+      for (const shard of await this.options.streams.listShards(stage.input.stream)) {
+        const id = `${stage.id}/${shard.shardId}`;
+        if (this.pollers.has(id)) continue;
+        const position = await this.options.startAfter?.(stage.id, shard.shardId);
+        const poller: Poller = { stage: stage.id, shard: shard.shardId, stream: stage.input.stream, position, caughtUp: false, attempts: 0 };
+        this.pollers.set(id, poller);
+        this.loops.push(this.pollLoop(poller, stage.batchSize));
+      }
     }
   }
 

@@ -17,7 +17,7 @@ import { checkpointOfItem, initialCheckpoint, NO_TIMER, readCheckpointItem, type
 import { commitBatch, hasRedoLog, replayRedoLog } from './commit.ts';
 import { recordText, type DeadLetter } from './dead-letters.ts';
 import { emitEnvelopes } from './emitter.ts';
-import { compareOrigin, compareSeq, decodeEnvelopes, isSourceEnd, type Envelope, type EnvelopeRecord } from './envelope.ts';
+import { compareOrigin, compareSeq, decodeEnvelopes, isControlRecord, isSourceEnd, type Envelope, type EnvelopeRecord } from './envelope.ts';
 import type { StageTask } from './task.ts';
 
 /** Dead letters of failing timers sit after those of the record's envelopes. */
@@ -164,6 +164,7 @@ class SourceBatch extends BatchRun {
       }
       const mark = outputs.mark();
       try {
+        if (isControlRecord(record.data)) throw new DecodeError('unknown eddy control record');
         const value = node.source.decode(record.data);
         const ts = assign(value);
         if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0 || ts > MAX_WATERMARK) {

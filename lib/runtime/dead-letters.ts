@@ -30,11 +30,18 @@ export function recordText(data: Uint8Array): { record: string; encoding: 'utf8'
   }
 }
 
-/** DynamoDB items hold 400 KB; a longer record is cut (and says so) rather than lost with its reason. */
-const MAX_RECORD_CHARS = 300_000;
+/** DynamoDB items hold 400 KB (of UTF-8); a longer record is cut (and says so) rather than lost with its reason. */
+const MAX_RECORD_BYTES = 300_000;
+
+/** The longest prefix of `text` that fits `bytes` of UTF-8, cut at a character boundary. */
+function cutUtf8(text: string, bytes: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= bytes) return text;
+  const cut = Buffer.from(text, 'utf8').subarray(0, bytes).toString('utf8');
+  return cut.endsWith('\uFFFD') ? cut.slice(0, -1) : cut;
+}
 
 export function deadLetterItem(d: DeadLetter): Item {
-  const record = d.record.length > MAX_RECORD_CHARS ? d.record.slice(0, MAX_RECORD_CHARS) : d.record;
+  const record = cutUtf8(d.record, MAX_RECORD_BYTES);
   return {
     table: 'dead-letter',
     pk: `${d.stage}#${d.shard}`,
@@ -44,7 +51,7 @@ export function deadLetterItem(d: DeadLetter): Item {
       shard: d.shard,
       seq: d.seq,
       index: d.index,
-      reason: d.reason.slice(0, 2000),
+      reason: cutUtf8(d.reason, 2000),
       record,
       encoding: d.encoding,
       truncated: record.length < d.record.length ? 1 : 0,

@@ -32,14 +32,14 @@ export interface EmitOptions {
  */
 export async function emitEnvelopes(client: StreamClient, stream: string, options: EmitOptions): Promise<number> {
   const shards = sortShards((await client.listShards(stream)).filter((s) => !s.closed));
-  const perShard = new Map<string, Envelope[]>(shards.map((s) => [s.shardId, []]));
+  const perShard = new Map<string, Sized[]>(shards.map((s) => [s.shardId, []]));
   for (const e of options.envelopes) {
     const shard = shardForHash(shards, hashKeyOf(e.key));
-    perShard.get(shard.shardId)!.push({ kind: 'data', key: e.key, ts: e.ts, payload: e.payload, origin: e.origin });
+    perShard.get(shard.shardId)!.push({ envelope: { kind: 'data', key: e.key, ts: e.ts, payload: e.payload, origin: e.origin }, bytes: e.bytes });
   }
-  const control: Envelope[] = [];
-  if (options.watermark !== undefined) control.push({ kind: 'watermark', watermark: options.watermark });
-  if (options.end) control.push({ kind: 'end' });
+  const control: Sized[] = [];
+  if (options.watermark !== undefined) control.push({ envelope: { kind: 'watermark', watermark: options.watermark }, bytes: 60 });
+  if (options.end) control.push({ envelope: { kind: 'end' }, bytes: 20 });
 
   const chunksByShard = shards.map((shard) => {
     const envelopes = [...perShard.get(shard.shardId)!, ...control];
@@ -93,20 +93,24 @@ function splitRequests(entries: PutEntry[]): PutEntry[][] {
   return requests;
 }
 
-function chunk(envelopes: Envelope[]): Envelope[][] {
+interface Sized {
+  envelope: Envelope;
+  bytes: number;
+}
+
+/** Packs envelopes, in order, into records of at most MAX_RECORD_BYTES (sizes measured when the outputs were made). */
+function chunk(envelopes: Sized[]): Envelope[][] {
   if (envelopes.length === 0) return [];
   const chunks: Envelope[][] = [];
   let current: Envelope[] = [];
   let bytes = 0;
-  for (const e of envelopes) {
-    const size = JSON.stringify(e).length + 1;
-    if (size > MAX_RECORD_BYTES) throw new Error(`an output record of ${size} bytes exceeds the Kinesis record limit`);
+  for (const { envelope, bytes: size } of envelopes) {
     if (current.length > 0 && bytes + size > MAX_RECORD_BYTES) {
       chunks.push(current);
       current = [];
       bytes = 0;
     }
-    current.push(e);
+    current.push(envelope);
     bytes += size;
   }
   chunks.push(current);

@@ -70,6 +70,11 @@ export function encodeSourceEnd(): Uint8Array {
 }
 
 export function isSourceEnd(data: Uint8Array): boolean {
+  return Buffer.from(data).equals(Buffer.from(encodeSourceEnd()));
+}
+
+/** True for a record that claims to be an eddy control record (the end marker, or a corrupt one). */
+export function isControlRecord(data: Uint8Array): boolean {
   const prefix = Buffer.from(CONTROL_PREFIX, 'utf8');
   return data.length >= prefix.length && Buffer.from(data.subarray(0, prefix.length)).equals(prefix);
 }

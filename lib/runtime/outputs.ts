@@ -1,3 +1,4 @@
+import { DecodeError } from '../connectors/source-spec.ts';
 import type { Origin } from './envelope.ts';
 
 export interface StageEnvelopeOut {
@@ -5,7 +6,12 @@ export interface StageEnvelopeOut {
   ts: number;
   payload: unknown;
   origin: Origin;
+  /** Encoded size, measured when the output was made (so a record too big to send fails its own input). */
+  bytes: number;
 }
+
+/** Kinesis records hold 1 MiB; an output must fit one with room for the record header. */
+export const MAX_OUTPUT_BYTES = 900_000;
 
 export interface SinkRecordOut {
   sink: string;
@@ -43,12 +49,14 @@ export class BatchOutputs {
   }
 
   toStage(stream: string, key: string, ts: number, payload: unknown): void {
+    const bytes = encodedSize(payload) + key.length + 120; // + the envelope's own fields
     let list = this.envelopes.get(stream);
     if (!list) this.envelopes.set(stream, (list = []));
-    list.push({ key, ts, payload, origin: { seq: this.seq, index: this.index++ } });
+    list.push({ key, ts, payload, origin: { seq: this.seq, index: this.index++ }, bytes });
   }
 
   toSink(sink: string, value: unknown): void {
+    encodedSize(value);
     this.sinkRecords.push({ sink, value, id: `${this.stage}/${this.shard}/${this.seq}/${this.index++}` });
   }
 
@@ -67,4 +75,18 @@ export class BatchOutputs {
     this.sinkRecords.length = mark.sinks;
     for (const [stream, list] of this.envelopes) list.length = mark.lengths.get(stream) ?? 0;
   }
+}
+
+/** Encodes once to measure: throws (inside the record's own processing) for what cannot be sent. */
+function encodedSize(value: unknown): number {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new DecodeError(`output cannot be encoded as JSON: ${(error as Error).message}`);
+  }
+  if (json === undefined) throw new DecodeError('output is not a JSON value');
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > MAX_OUTPUT_BYTES) throw new DecodeError(`output of ${bytes} bytes exceeds the ${MAX_OUTPUT_BYTES}-byte record limit`);
+  return bytes;
 }

@@ -55,7 +55,7 @@ abstract class SingleItemState<S> {
   protected write(value: S | undefined): void {
     const key = this.itemKey();
     if (value === undefined || value === null) return this.scope.cache.set(key, undefined);
-    const item: Item = { ...key, attrs: { v: JSON.stringify(value), ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) } };
+    const item: Item = { ...key, attrs: { v: encodeState(this.descriptor.name, value), ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) } };
     this.scope.cache.remember(item, value);
     this.scope.cache.set(key, item);
   }
@@ -118,7 +118,7 @@ export class ListStateImpl<T> extends SingleItemState<[T, number | null][]> impl
     if (elements.length === 0) return this.scope.cache.set(this.itemKey(), undefined);
     // The item lives as long as its longest-lived element; native TTL must not delete live elements.
     const key = this.itemKey();
-    const item: Item = { ...key, attrs: { v: JSON.stringify(elements) } };
+    const item: Item = { ...key, attrs: { v: encodeState(this.descriptor.name, elements) } };
     if (this.descriptor.ttl) Object.assign(item.attrs, { [NATIVE_TTL_ATTRIBUTE]: nativeExpiry(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) });
     this.scope.cache.remember(item, elements);
     this.scope.cache.set(key, item);
@@ -161,7 +161,7 @@ export class MapStateImpl<UK extends string | number, UV> implements MapState<UK
   async put(userKey: UK, value: UV): Promise<void> {
     if (value === undefined || value === null) return this.remove(userKey); // no entry holds "nothing"
     const key = this.entryKey(userKey);
-    const item: Item = { ...key, attrs: { k: JSON.stringify(userKey), v: JSON.stringify(value), ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) } };
+    const item: Item = { ...key, attrs: { k: JSON.stringify(userKey), v: encodeState(this.descriptor.name, value), ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) } };
     this.scope.cache.remember(item, value);
     this.scope.cache.set(key, item);
   }
@@ -223,6 +223,16 @@ function compareUserKeys(a: string | number, b: string | number): number {
   if (typeof a === 'number') return -1;
   if (typeof b === 'number') return 1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** DynamoDB items hold 400 KB; state that would not fit fails the record that writes it (it is dead-lettered). */
+const MAX_STATE_VALUE_BYTES = 380_000;
+
+function encodeState(name: string, value: unknown): string {
+  const json = JSON.stringify(value);
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > MAX_STATE_VALUE_BYTES) throw new Error(`state "${name}" would take ${bytes} bytes; a state item holds ${MAX_STATE_VALUE_BYTES} (use MapState for large state)`);
+  return json;
 }
 
 /** Creates the handle for a descriptor. */
