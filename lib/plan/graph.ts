@@ -41,6 +41,11 @@ export interface JobOptions {
    * timers and windows close on a stream that went quiet (default false).
    */
   idleWatermarkAdvance?: boolean;
+  /**
+   * How often a user function that throws on a record is retried (its effects undone each
+   * time) before the record goes to the dead-letter table (default 2).
+   */
+  functionRetries?: number;
 }
 
 export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
@@ -49,6 +54,7 @@ export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
   timerPartitions: 4,
   batchSize: 100,
   idleWatermarkAdvance: false,
+  functionRetries: 2,
 };
 
 /** The graph of one job: its nodes in definition order and its options. */

@@ -14,6 +14,7 @@ import { findDueTimers } from '../time/timer-queries.ts';
 import { timerItem, type TimerDomain, type TimerLayout } from '../time/timer-items.ts';
 import { boundedWatermark, InputWatermark } from '../time/watermarks.ts';
 import { checkpointOfItem, initialCheckpoint, NO_TIMER, readCheckpointItem, type Checkpoint } from './checkpoint.ts';
+import { ChaosCrash } from './chaos.ts';
 import { commitBatch, hasRedoLog, replayRedoLog } from './commit.ts';
 import { recordText, type DeadLetter } from './dead-letters.ts';
 import { emitEnvelopes } from './emitter.ts';
@@ -45,10 +46,12 @@ export interface BatchResult {
   ended: boolean;
   /** How the batch committed: one transaction, or through a redo log (see commit.ts). */
   commit?: 'atomic' | 'redo';
+  /** The first record not processed (time budget spent); Lambda must deliver it again. */
+  unprocessedFrom?: string;
 }
 
 /** Runs one batch of records of the task's shard to its commit. */
-export async function runBatch(task: StageTask, records: InputRecord[]): Promise<BatchResult> {
+export async function runBatch(task: StageTask, records: InputRecord[], options: { deadline?: number } = {}): Promise<BatchResult> {
   const { store } = task.services;
   const storedItem = await readCheckpointItem(store, task.stage.id, task.shardId);
   const stored = storedItem && checkpointOfItem(storedItem);
@@ -74,7 +77,10 @@ export async function runBatch(task: StageTask, records: InputRecord[]): Promise
   };
   if (fresh.length === 0) return result;
 
-  const run = task.stage.kind === 'source' ? new SourceBatch(task, previous, result) : new KeyedBatch(task, previous, result, await task.upstreamShards());
+  const run =
+    task.stage.kind === 'source'
+      ? new SourceBatch(task, previous, result, options.deadline)
+      : new KeyedBatch(task, previous, result, options.deadline, await task.upstreamShards());
   const checkpoint = await run.process(fresh);
   const { path } = await commitBatch(store, {
     stage: task.stage.id,
@@ -90,6 +96,8 @@ export async function runBatch(task: StageTask, records: InputRecord[]): Promise
   result.commit = path;
   task.services.faults?.('after-commit');
   result.deadLetters = run.deadLetters.length;
+  const next = fresh.findIndex((r) => compareSeq(r.seq, checkpoint.seq!) > 0);
+  if (next >= 0) result.unprocessedFrom = fresh[next].seq;
   result.watermark = checkpoint.emittedWatermark;
   result.ended = checkpoint.ended;
   return result;
@@ -101,7 +109,15 @@ abstract class BatchRun {
   readonly deadLetters: DeadLetter[] = [];
   protected readonly cp: Checkpoint;
 
-  constructor(protected readonly task: StageTask, previous: Checkpoint, protected readonly result: BatchResult) {
+  /** The last input record fully processed: what the checkpoint will say. */
+  processed: string | undefined;
+
+  constructor(
+    protected readonly task: StageTask,
+    previous: Checkpoint,
+    protected readonly result: BatchResult,
+    protected readonly deadline?: number,
+  ) {
     this.cache = new ItemCache(task.services.store);
     this.cp = structuredClone(previous);
     task.resetOutputs();
@@ -138,8 +154,28 @@ abstract class BatchRun {
     this.cp.emittedWatermark = Math.max(this.cp.emittedWatermark, watermark);
   }
 
-  protected finish(lastSeq: string): Checkpoint {
-    this.cp.seq = lastSeq;
+  /** Runs a user function, retrying it (after undoing its effects) before the record is dead-lettered. */
+  protected async retrying(attempt: () => unknown, undo: () => void): Promise<void> {
+    const retries = this.task.plan.options.functionRetries;
+    for (let n = 0; ; n++) {
+      try {
+        await attempt();
+        return;
+      } catch (error) {
+        if (n >= retries || error instanceof DecodeError || error instanceof ChaosCrash) throw error;
+        undo();
+      }
+    }
+  }
+
+  /** Past the time budget (Lambda's remaining time, less a margin): stop at this record and commit what is done. */
+  protected outOfTime(): boolean {
+    return this.processed !== undefined && this.deadline !== undefined && this.task.services.wallClock() >= this.deadline;
+  }
+
+  protected finish(): Checkpoint {
+    if (this.processed === undefined) throw new Error('a batch must process at least one record');
+    this.cp.seq = this.processed;
     this.cp.version += 1;
     this.cp.updatedAt = this.task.services.wallClock();
     return this.cp;
@@ -156,10 +192,12 @@ class SourceBatch extends BatchRun {
     const outputs = this.task.outputs;
     let justEnded = false;
     for (const record of records) {
+      if (this.outOfTime()) break;
       outputs.at(record.seq);
       if (isSourceEnd(record.data)) {
         justEnded ||= !this.cp.ended;
         this.cp.ended = true;
+        this.processed = record.seq;
         continue;
       }
       const mark = outputs.mark();
@@ -174,15 +212,16 @@ class SourceBatch extends BatchRun {
         this.cp.maxTimestamp = Math.max(this.cp.maxTimestamp, ts);
         this.cp.clock = Math.max(this.cp.clock, ts);
         this.cp.lastDataAt = this.task.services.processingTime === 'event' ? this.cp.clock : this.task.services.wallClock();
-        push(value, ts);
+        await this.retrying(() => push(value, ts), () => outputs.rollback(mark));
       } catch (error) {
         outputs.rollback(mark);
         this.deadLetter(record.seq, 0, record.data, error);
       }
+      this.processed = record.seq;
     }
     const watermark = this.cp.ended ? MAX_WATERMARK : boundedWatermark(this.cp.maxTimestamp, node.watermarks.outOfOrdernessMs);
     await this.emit(watermark, justEnded);
-    return this.finish(records[records.length - 1].seq);
+    return this.finish();
   }
 }
 
@@ -197,8 +236,8 @@ class KeyedBatch extends BatchRun {
   /** End of input was reached (and drained) in this batch. */
   private justEnded = false;
 
-  constructor(task: StageTask, previous: Checkpoint, result: BatchResult, private readonly upstreams: string[]) {
-    super(task, previous, result);
+  constructor(task: StageTask, previous: Checkpoint, result: BatchResult, deadline: number | undefined, private readonly upstreams: string[]) {
+    super(task, previous, result, deadline);
     this.watermark = new InputWatermark(upstreams, this.cp.watermarks, this.cp.watermarkFloor);
     const opts = task.plan.options;
     this.layout = { stage: task.stage.id, keyGroups: opts.maxParallelism, partitions: opts.timerPartitions };
@@ -226,11 +265,14 @@ class KeyedBatch extends BatchRun {
       await this.fire('P', this.now);
     }
     for (const { record, envelopes } of decoded) {
+      if (this.outOfTime()) break;
       this.task.outputs.at(record.seq);
       this.seq = record.seq;
-      if (!envelopes) continue;
-      const upstream = `${envelopes.from.stage}/${envelopes.from.shard}`;
-      for (let i = 0; i < envelopes.envelopes.length; i++) await this.handle(upstream, record, i, envelopes.envelopes[i]);
+      if (envelopes) {
+        const upstream = `${envelopes.from.stage}/${envelopes.from.shard}`;
+        for (let i = 0; i < envelopes.envelopes.length; i++) await this.handle(upstream, record, i, envelopes.envelopes[i]);
+      }
+      this.processed = record.seq;
     }
     const snapshot = this.watermark.snapshot();
     this.cp.watermarks = snapshot.reported;
@@ -241,7 +283,7 @@ class KeyedBatch extends BatchRun {
       P: Math.min(this.cp.nextTimer.P, this.timers.earliestPending('P'), NO_TIMER),
     };
     await this.emit(this.watermark.current(), this.justEnded);
-    return this.finish(records[records.length - 1].seq);
+    return this.finish();
   }
 
   /** Finds the timers that can fire in this batch and preloads the state of every key involved. */
@@ -291,11 +333,14 @@ class KeyedBatch extends BatchRun {
         this.cp.lastDataAt = this.now;
         const cacheMark = this.cache.mark();
         const outMark = this.task.outputs.mark();
-        try {
-          await this.task.chain.keyed!.processElement(e.key, e.ts, e.payload);
-        } catch (error) {
+        const undo = () => {
           this.cache.rollback(cacheMark);
           this.task.outputs.rollback(outMark);
+        };
+        try {
+          await this.retrying(() => this.task.chain.keyed!.processElement(e.key, e.ts, e.payload), undo);
+        } catch (error) {
+          undo();
           this.deadLetter(record.seq, index, JSON.stringify(e), error);
         }
         if (this.task.services.processingTime === 'event') await this.fire('P', this.now);

@@ -48,19 +48,23 @@ export function createStageHandler(job: Job, stageId: string, makeServices?: () 
     return task;
   };
 
-  const handler: StageHandler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+  const handler: StageHandler = middy(async (event: KinesisStreamEvent, context?: Partial<Context>): Promise<KinesisStreamBatchResponse> => {
     const records = event.Records ?? [];
     if (records.length === 0) return { batchItemFailures: [] };
     const shard = shardOf(records[0].eventID);
     try {
       const task = await taskFor(shard);
+      // Stop taking records when less than a margin of Lambda's time is left: commit what is done, report the rest.
+      const remaining = context?.getRemainingTimeInMillis?.();
+      const deadline = remaining === undefined ? undefined : Date.now() + remaining - Math.max(5_000, remaining * 0.2);
       const result = await runBatch(
         task,
         records.map((r) => ({ seq: r.kinesis.sequenceNumber, data: Buffer.from(r.kinesis.data, 'base64') })),
+        { deadline },
       );
       logger.info('batch', { ...result });
       handler.onBatch?.(result);
-      return { batchItemFailures: [] };
+      return { batchItemFailures: result.unprocessedFrom ? [{ itemIdentifier: result.unprocessedFrom }] : [] };
     } catch (error) {
       // Whatever was done, the checkpoint says what counts: ask for the whole batch again from its first record.
       if (error instanceof ChaosCrash) tasks.delete(shard); // a crash loses the container, and its memory
