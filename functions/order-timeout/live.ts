@@ -9,9 +9,11 @@ import type { Order } from './job.ts';
 export async function startGenerator(feed: (source: string, records: Order[]) => Promise<void>, signal: AbortSignal): Promise<void> {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const later: { at: number; order: Order }[] = [];
+  // Unique per run: the persistent stack keeps an order's state for an hour, so ids must not repeat across runs.
+  const run = Date.now().toString(36);
   for (let i = 1; i <= 40 && !signal.aborted; i++) {
     const now = Date.now();
-    const orderId = `o-${String(i).padStart(4, '0')}`;
+    const orderId = `o-${run}-${String(i).padStart(4, '0')}`;
     const userId = `u-${String(i % 7).padStart(3, '0')}`;
     const amount = Math.round(Math.random() * 20000) / 100;
     await feed('orders', [{ orderId, userId, status: 'CREATED', amount, ts: now }]);

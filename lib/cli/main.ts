@@ -5,9 +5,14 @@ import { planJob } from '../plan/planner.ts';
 import { toServerless } from '../plan/serverless.ts';
 import { loadJob } from './load-job.ts';
 import { replayCommand } from './replay-command.ts';
+import { feedCommand } from './feed-command.ts';
 import { runCommand } from './run-command.ts';
+import { stackCommand } from './stack-command.ts';
+import { registerDlqCommands } from './dlq-command.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+/** Where `eddy run` / `feed` / `stack` keep the local stack's data (gitignored). */
+const DEFAULT_DATA_DIR = '.eddy';
 
 export function buildCli(): Command {
   const program = new Command('eddy').description('Flink-style stateful stream processing on AWS Lambda, Kinesis and DynamoDB').showHelpAfterError();
@@ -29,18 +34,43 @@ export function buildCli(): Command {
     .requiredOption('--input <source=file>', 'a source and its JSON Lines file (repeatable)', collect, [])
     .requiredOption('--out <dir>', 'directory for the sink files')
     .option('--quiet', 'print nothing but errors')
+    .option('--chaos <probability>', 'crash and retry at random points of the batch lifecycle; results must not change')
+    .option('--seed <n>', 'seed of --chaos', '1')
     .action((name: string, opts) => replayCommand(name, opts));
 
   program
     .command('run <job>')
-    .description('run a job live on the embedded local stack (or LocalStack / AWS endpoints), with the sweep')
-    .option('--data-dir <dir>', 'keep the local streams and tables here (persistent)')
-    .option('--out <dir>', 'sinks write <dir>/<sink>.jsonl', '.eddy/out')
+    .description('run a job live on the local stack of the data dir (started in the background if needed, left running), or LocalStack / AWS endpoints; resumes from the checkpoints')
+    .option('--data-dir <dir>', 'the local stack keeps its streams and tables here', DEFAULT_DATA_DIR)
+    .option('--out <dir>', 'sinks append <dir>/<sink>.jsonl, each output exactly once (default: <data-dir>/out)')
+    .option('--until-idle', 'exit once every shard is read to its end and nothing is in flight')
+    .option('--drain', 'first write end-of-input markers (every timer fires, as in replay); exit once every stage has processed them')
     .option('--generate', "feed the job's synthetic generator (functions/<job>/live.ts)")
     .option('--status-every <seconds>', 'print stage status this often', '5')
     .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)')
     .action((name: string, opts) => runCommand(name, opts));
 
+  program
+    .command('feed <job>')
+    .description("write JSON Lines files into the job's source streams on the local stack of the data dir (started if needed), then exit")
+    .requiredOption('--input <source=file>', 'a source and its JSON Lines file (repeatable)', collect, [])
+    .option('--data-dir <dir>', 'the local stack keeps its streams and tables here', DEFAULT_DATA_DIR)
+    .action((name: string, opts) => feedCommand(name, opts));
+
+  const stack = program.command('stack').description('the persistent local stack (DynamoDB Local + kinesis-mock) of a data dir, as a background service');
+  for (const [action, description] of [
+    ['start', 'start it in the background (no-op when running); prints its endpoints'],
+    ['stop', 'stop it (SIGTERM: the emulators flush to disk) and wait until it is gone'],
+    ['status', 'print whether it runs and its endpoints (exit code 3 when it does not)'],
+  ] as const) {
+    stack
+      .command(action)
+      .description(description)
+      .option('--data-dir <dir>', 'data dir of the stack', DEFAULT_DATA_DIR)
+      .action((opts: { dataDir: string }) => stackCommand(action, opts));
+  }
+
+  registerDlqCommands(program);
   return program;
 }
 

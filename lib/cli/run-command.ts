@@ -1,98 +1,180 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MAX_WATERMARK, MIN_WATERMARK } from '../api/time.ts';
-import type { SinkWriter } from '../connectors/sink-writer.ts';
+import { FileSinkWriter } from '../connectors/file-sink.ts';
 import { EventSourceRunner } from '../local/event-source-runner.ts';
+import { ActivityTracker, allStagesEnded, shardsOf } from '../local/idle.ts';
 import { openLocalJob } from '../local/local-job.ts';
-import { feedSource } from '../local/replay.ts';
+import { tryLock } from '../local/pid-lock.ts';
+import { endSource, feedSource } from '../local/replay.ts';
 import type { BatchResult } from '../runtime/batch.ts';
+import { readCheckpoint } from '../runtime/checkpoint.ts';
 import { createSweepHandler } from '../runtime/handler.ts';
 import { countPendingTimers } from '../runtime/inspect.ts';
 import { loadJob } from './load-job.ts';
-import { withLocalStack } from './stack.ts';
+import { stackEndpoints } from './stack.ts';
 
 export interface RunCommandOptions {
-  dataDir?: string;
-  out: string;
+  /** The persistent local stack's data dir (default `.eddy`). */
+  dataDir: string;
+  /** Sink files; default `<dataDir>/out`. */
+  out?: string;
   generate?: boolean;
   statusEvery: string;
   duration?: string;
+  /** Exit once every shard is read to its end and nothing is in flight. */
+  untilIdle?: boolean;
+  /** Write end-of-input markers first; exit once every stage shard has processed them. */
+  drain?: boolean;
 }
 
 /** What a job module may export to drive `eddy run --generate`. */
 export type LiveGenerator = (feed: (source: string, records: object[]) => Promise<void>, signal: AbortSignal) => Promise<void>;
 
 /**
- * `eddy run <job>`: the job live — every stage polled like Lambda's event source mappings,
- * the sweep on its schedule, sink outputs printed as they happen and a status line per stage.
+ * `eddy run <job>`: the job live on the persistent local stack of the data dir (started in the
+ * background if needed, and left running) — every stage polled like Lambda's event source
+ * mappings, starting after each shard's checkpoint, the sweep on its schedule, sink outputs
+ * appended to `<out>/<sink>.jsonl` exactly once and printed, and a status line per stage.
+ * Killed at any point (even SIGKILL), a new `eddy run` resumes from the checkpoints.
+ *
+ * @example
+ * ```ts
+ * await runCommand('order-timeout', { dataDir: '.eddy', statusEvery: '5', untilIdle: true, drain: true });
+ * ```
  */
 export async function runCommand(jobName: string, options: RunCommandOptions): Promise<void> {
+  const started = Date.now();
   const { job, module } = await loadJob(jobName);
   const say = (m: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${m}`);
-  await withLocalStack({ say, dataDir: options.dataDir }, async (endpoints) => {
-    const totals = new Map<string, { in: number; out: number; dead: number; fired: number; watermark: number }>();
-    const onBatch = (r: BatchResult) => {
-      const t = totals.get(r.stage) ?? { in: 0, out: 0, dead: 0, fired: 0, watermark: MIN_WATERMARK };
-      t.in += r.dataIn;
-      t.out += r.outputs;
-      t.dead += r.deadLetters;
-      t.fired += r.timersFired;
-      t.watermark = Math.max(t.watermark, r.watermark);
-      totals.set(r.stage, t);
-    };
-    const local = await openLocalJob(job, { endpoints, outDir: options.out, processingTime: 'system', onBatch });
-    local.services.sinks = printing(local.services.sinks, say);
-    say(`running ${job.name}: stages ${local.plan.stages.map((s) => s.id).join(', ')}; sink files in ${options.out}; Ctrl-C stops`);
+  const outDir = options.out ?? join(options.dataDir, 'out');
+  const batchMode = Boolean(options.untilIdle || options.drain);
+  const generator = module.startGenerator as LiveGenerator | undefined;
+  if (options.generate && !generator) throw new Error(`job ${job.name} has no generator (export startGenerator from its job module)`);
+  const endpoints = await stackEndpoints({ dataDir: options.dataDir, say });
 
-    const runner = new EventSourceRunner({ plan: local.plan, streams: local.services.streams, reader: local.reader, invoke: local.invoke, pollIntervalMs: 200, onError: (s, sh, e) => say(`! ${s}/${sh}: ${(e as Error).message}`) });
+  // The sink files are positional pairs (lines + ids, see FileSinkWriter): one writer at a time.
+  await mkdir(outDir, { recursive: true });
+  const lock = await tryLock(join(outDir, '.eddy-run.lock'));
+  if (typeof lock === 'number') throw new Error(`${outDir} is in use by another eddy run (pid ${lock})`);
+
+  let read = 0;
+  let appended = 0;
+  const totals = new Map<string, { in: number; out: number; dead: number; fired: number; watermark: number }>();
+  const onBatch = (r: BatchResult) => {
+    const t = totals.get(r.stage) ?? { in: 0, out: 0, dead: 0, fired: 0, watermark: MIN_WATERMARK };
+    read += r.recordsIn;
+    t.in += r.dataIn;
+    t.out += r.outputs;
+    t.dead += r.deadLetters;
+    t.fired += r.timersFired;
+    t.watermark = Math.max(t.watermark, r.watermark);
+    totals.set(r.stage, t);
+  };
+  // No resource prefix: the names are stable per data dir, so this run finds the streams, tables and checkpoints of the last.
+  const local = await openLocalJob(job, { endpoints, outDir, processingTime: 'system', onBatch });
+  const { plan, services } = local;
+  const onAppend = (records: { sink: string; value: unknown }[]) => {
+    appended += records.length;
+    for (const r of records) say(`-> ${r.sink}: ${JSON.stringify(r.value)}`);
+  };
+  services.sinks = new FileSinkWriter(outDir, { onAppend });
+  try {
+    // Every sink has its file from the start, as in replay; appending nothing creates a missing one, keeps an existing one.
+    for (const out of plan.stages.flatMap((s) => s.outputs)) if (out.kind === 'sink') await appendFile(join(outDir, `${out.sink}.jsonl`), '');
+    if (options.drain) {
+      // A marker already processed by an earlier --drain is ignored by the source stage; writing it again is harmless.
+      for (const stage of plan.stages.filter((s) => s.kind === 'source')) await endSource(services, stage.input.stream);
+      say('wrote the end-of-input markers: the job drains (every timer fires) when it reaches them');
+    }
+    say(`running ${job.name}: stages ${plan.stages.map((s) => s.id).join(', ')}; sink files in ${outDir}; ${batchMode ? `until ${options.drain ? 'drained' : 'idle'}` : 'Ctrl-C stops'}`);
+
+    const activity = new ActivityTracker();
+    const runner = new EventSourceRunner({
+      plan,
+      streams: services.streams,
+      reader: activity.reader(local.reader),
+      invoke: activity.invoker(local.invoke),
+      pollIntervalMs: 200,
+      // As a restarted event source mapping would: after the committed position, not from the start of the stream.
+      startAfter: async (stage, shard) => (await readCheckpoint(services.store, stage, shard))?.seq,
+      onError: (s, sh, e) => say(`! ${s}/${sh}: ${(e as Error).message}`),
+    });
     runner.start();
     const stop = new AbortController();
-    const sweep = createSweepHandler(job, () => local.services);
     const loops: Promise<unknown>[] = [
-      every(5000, stop.signal, async () => {
-        const result = await sweep({ once: true }, {} as never);
-        for (const pass of result.passes) for (const t of pass.ticks) say(`sweep: woke ${t.stage}/${t.shard}${t.watermark !== undefined ? ` with idle watermark ${new Date(t.watermark).toISOString()}` : ''} (timers due, no data)`);
-      }),
       every(Number(options.statusEvery) * 1000, stop.signal, async () => {
-        for (const stage of local.plan.stages) {
+        for (const stage of plan.stages) {
           const t = totals.get(stage.id) ?? { in: 0, out: 0, dead: 0, fired: 0, watermark: MIN_WATERMARK };
-          const pending = stage.stateful ? ` timers pending=${await countPendingTimers(local.services.store, local.plan, stage.id)} fired=${t.fired}` : '';
+          const pending = stage.stateful ? ` timers pending=${await countPendingTimers(services.store, plan, stage.id)} fired=${t.fired}` : '';
           say(`[${stage.id}] records in=${t.in} out=${t.out} dead-letters=${t.dead}${pending} watermark=${formatWatermark(t.watermark)}`);
         }
       }),
     ];
-    const generator = module.startGenerator as LiveGenerator | undefined;
-    if (options.generate) {
-      if (!generator) throw new Error(`job ${job.name} has no generator (export startGenerator from its job module)`);
+    // The sweep fires timers of quiet shards by the wall clock and may advance an idle watermark to it: live behaviour.
+    // Catching up on recorded input (--until-idle / --drain) must give what replay gives, so it runs without.
+    if (!batchMode) {
+      const sweep = createSweepHandler(job, () => services);
+      loops.push(
+        every(5000, stop.signal, async () => {
+          const result = await sweep({ once: true }, {} as never);
+          for (const pass of result.passes) for (const t of pass.ticks) say(`sweep: woke ${t.stage}/${t.shard}${t.watermark !== undefined ? ` with idle watermark ${new Date(t.watermark).toISOString()}` : ''} (timers due, no data)`);
+        }),
+      );
+    }
+    if (generator && options.generate) {
       const feed = async (source: string, records: object[]) => {
-        const stage = local.plan.stages.find((s) => s.input.source === source);
+        const stage = plan.stages.find((s) => s.input.source === source);
         if (!stage) throw new Error(`no source ${source}`);
-        await feedSource(job, local.services, source, stage.input.stream, records.map((r) => JSON.stringify(r)));
+        await feedSource(job, services, source, stage.input.stream, records.map((r) => JSON.stringify(r)));
       };
       loops.push(generator(feed, stop.signal).catch((e) => say(`! generator: ${(e as Error).message}`)));
     }
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-      if (options.duration) setTimeout(resolve, Number(options.duration) * 1000);
+
+    let durationTimer: NodeJS.Timeout | undefined;
+    const reason = await new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      if (options.duration) durationTimer = setTimeout(() => resolve('duration'), Number(options.duration) * 1000);
+      if (!batchMode) return;
+      // Cheap checks first; the checkpoints are read only once everything looks idle.
+      const done = async () =>
+        runner.caughtUp() && activity.idle(await shardsOf(plan, services.streams)) && (!options.drain || (await allStagesEnded(plan, services.streams, services.store)));
+      void whenDone(stop.signal, done).then((finished) => finished && resolve(options.drain ? 'drained' : 'idle'));
     });
-    say('stopping...');
+    clearTimeout(durationTimer);
     stop.abort();
     await runner.stop();
     await Promise.allSettled(loops);
-  });
+    // "read" counts every record delivered to a stage, skipped or not: 0 when a restart had nothing new to do.
+    say(`${reason}: stopped after ${((Date.now() - started) / 1000).toFixed(1)} s; read ${read} records, appended ${appended} sink outputs (the local stack keeps running)`);
+  } finally {
+    await lock.release();
+    // Keep-alive sockets to the long-lived stack would otherwise hold this process open.
+    services.clients.dynamodb.destroy();
+    services.clients.kinesis.destroy();
+  }
 }
 
-function printing(inner: SinkWriter, say: (m: string) => void): SinkWriter {
-  return {
-    async write(records) {
-      await inner.write(records);
-      for (const r of records) say(`-> ${r.sink}: ${JSON.stringify(r.value)}`);
-    },
-  };
+/** Resolves true once `condition` holds (checked every 100 ms), false if `signal` aborts first. */
+async function whenDone(signal: AbortSignal, condition: () => Promise<boolean>): Promise<boolean> {
+  while (!signal.aborted) {
+    try {
+      if (await condition()) return true;
+    } catch {
+      // a failed check (the stack busy) is retried; the runner reports real errors itself
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
 }
 
 async function every(ms: number, signal: AbortSignal, body: () => Promise<void>): Promise<void> {
   while (!signal.aborted) {
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
+    });
     if (signal.aborted) return;
     try {
       await body();

@@ -1,9 +1,19 @@
 import { startLocalStack } from '../local/emulators.ts';
+import { ensureStack } from '../local/stack-service.ts';
+
+/** Where the AWS endpoints come from instead of the embedded stack, if the environment names any. */
+function endpointsFromEnvironment(): { dynamodb: string; kinesis: string } | undefined {
+  const env = process.env;
+  if (env.EDDY_DYNAMODB_ENDPOINT && env.EDDY_KINESIS_ENDPOINT) return { dynamodb: env.EDDY_DYNAMODB_ENDPOINT, kinesis: env.EDDY_KINESIS_ENDPOINT };
+  if (env.AWS_ENDPOINT_URL) return { dynamodb: env.AWS_ENDPOINT_URL, kinesis: env.AWS_ENDPOINT_URL };
+  return undefined;
+}
 
 /**
  * Runs `body` against the local AWS endpoints: the ones the environment names
  * (`EDDY_DYNAMODB_ENDPOINT` + `EDDY_KINESIS_ENDPOINT`, or LocalStack's `AWS_ENDPOINT_URL`),
- * else an embedded stack started for the occasion and stopped afterwards.
+ * else an in-memory embedded stack started for the occasion and stopped afterwards (replay:
+ * nothing of it should outlive the command).
  *
  * @example
  * ```ts
@@ -14,9 +24,8 @@ export async function withLocalStack<T>(
   options: { say: (message: string) => void; dataDir?: string },
   body: (endpoints: { dynamodb: string; kinesis: string }) => Promise<T>,
 ): Promise<T> {
-  const env = process.env;
-  if (env.EDDY_DYNAMODB_ENDPOINT && env.EDDY_KINESIS_ENDPOINT) return body({ dynamodb: env.EDDY_DYNAMODB_ENDPOINT, kinesis: env.EDDY_KINESIS_ENDPOINT });
-  if (env.AWS_ENDPOINT_URL) return body({ dynamodb: env.AWS_ENDPOINT_URL, kinesis: env.AWS_ENDPOINT_URL });
+  const fromEnv = endpointsFromEnvironment();
+  if (fromEnv) return body(fromEnv);
   options.say(`starting the embedded local stack (DynamoDB Local + kinesis-mock${options.dataDir ? `, data in ${options.dataDir}` : ', in memory'})...`);
   const stack = await startLocalStack({ dataDir: options.dataDir });
   const stop = () => void stack.stop();
@@ -29,4 +38,26 @@ export async function withLocalStack<T>(
     process.off('SIGTERM', stop);
     await stack.stop();
   }
+}
+
+/**
+ * The endpoints of the persistent local stack of `dataDir` (`eddy feed`, `eddy run`): the
+ * environment's when it names some, else the stack service of the data dir, started in the
+ * background if it is not running — and left running, so that the job can be killed and
+ * restarted against the same streams and tables.
+ *
+ * @example
+ * ```ts
+ * const endpoints = await stackEndpoints({ dataDir: '.eddy', say: console.error });
+ * ```
+ */
+export async function stackEndpoints(options: { dataDir: string; say: (message: string) => void }): Promise<{ dynamodb: string; kinesis: string }> {
+  const fromEnv = endpointsFromEnvironment();
+  if (fromEnv) {
+    options.say(`using the endpoints from the environment (dynamodb ${fromEnv.dynamodb}, kinesis ${fromEnv.kinesis}); --data-dir is not used`);
+    return fromEnv;
+  }
+  const { info, started } = await ensureStack(options.dataDir, { say: options.say });
+  options.say(`${started ? 'started' : 'using'} the local stack of ${info.dataDir} (pid ${info.pid}; \`eddy stack stop --data-dir ${options.dataDir}\` stops it)`);
+  return info.endpoints;
 }

@@ -5,6 +5,7 @@
  * account. Both emulators ship inside node_modules (`amplify-dynamodb-simulator` bundles the official DynamoDB Local
  * jar, `kinesis-local` is kinesis-mock compiled to a single JS file); the only external requirement is a Java runtime.
  */
+import { stopKeepingSnapshot } from './kinesis-snapshot.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -132,10 +133,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const endpoints = { dynamodb: `http://127.0.0.1:${dynamodbPort}`, kinesis: `http://127.0.0.1:${kinesisPort}` };
 
   let stopping: Promise<void> | undefined;
+  const stopEmulators = async () => {
+    await Promise.all(emulators.map((emulator) => emulator.stop()));
+  };
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       const stopStartedAt = Date.now();
-      await Promise.all(emulators.map((emulator) => emulator.stop()));
+      // kinesis-mock can crash on SIGTERM in the middle of a snapshot write and truncate it (see kinesis-snapshot.ts).
+      if (dataDir) await stopKeepingSnapshot(dataDir, stopEmulators, log);
+      else await stopEmulators();
       await rm(scratchDir, { recursive: true, force: true });
       liveScratchDirs.delete(scratchDir);
       log(`local stack stopped in ${Date.now() - stopStartedAt} ms`);

@@ -7,7 +7,6 @@
  */
 import type { Job } from '../api/job.ts';
 import type { Plan } from '../plan/plan.ts';
-import { readStageCheckpoints } from '../runtime/checkpoint.ts';
 import { readDeadLetters, type DeadLetter } from '../runtime/dead-letters.ts';
 import { putAll } from '../runtime/emitter.ts';
 import { encodeSourceEnd } from '../runtime/envelope.ts';
@@ -15,6 +14,7 @@ import type { ShardReader } from '../runtime/shard-reader.ts';
 import type { PutEntry } from '../runtime/stream-client.ts';
 import type { RuntimeServices } from '../runtime/task.ts';
 import { EventSourceRunner, type StageInvoker } from './event-source-runner.ts';
+import { allStagesEnded } from './idle.ts';
 
 export interface ReplayOptions {
   job: Job;
@@ -68,7 +68,7 @@ export async function replayJob(options: ReplayOptions): Promise<DeadLetter[]> {
   const runner = new EventSourceRunner({ plan, streams: services.streams, reader: options.reader, invoke: options.invoke, pollIntervalMs: options.pollIntervalMs ?? 20, onError: options.onError ?? reportOnce(), duplicateDelivery: options.duplicateDelivery, retryBackoff: options.retryBackoff });
   runner.start();
   try {
-    await runner.waitFor(async () => runner.caughtUp() && (await allEnded(plan, services)), options.timeoutMs);
+    await runner.waitFor(async () => runner.caughtUp() && (await allStagesEnded(plan, services.streams, services.store)), options.timeoutMs);
   } finally {
     await runner.stop();
   }
@@ -105,13 +105,4 @@ async function stageShards(plan: Plan, services: RuntimeServices): Promise<{ sta
   const out = [];
   for (const stage of plan.stages) for (const s of await services.streams.listShards(stage.input.stream)) out.push({ stage: stage.id, shard: s.shardId });
   return out;
-}
-
-async function allEnded(plan: Plan, services: RuntimeServices): Promise<boolean> {
-  for (const stage of plan.stages) {
-    const shards = (await services.streams.listShards(stage.input.stream)).filter((s) => !s.closed);
-    const checkpoints = new Map((await readStageCheckpoints(services.store, stage.id)).map((c) => [c.shard, c.checkpoint]));
-    if (!shards.every((s) => checkpoints.get(s.shardId)?.ended)) return false;
-  }
-  return true;
 }
