@@ -7,13 +7,15 @@
  * - a keyed batch with k distinct keys preloads them (⌈k/100⌉ BatchGetItem, k RCU: a key
  *   that is not there yet is charged the minimum read as well) and writes k state items;
  * - a commit of k + 1 ≤ 100 items is one TransactWriteItems at 2 WCU per item; a larger one
- *   is ⌈k/25⌉ BatchWriteItem at 1 WCU per item plus the fenced checkpoint PutItem (1 WCU).
+ *   (lib/runtime/commit.ts) puts the fenced checkpoint carrying the redo log of the k items
+ *   (1 WCU per KB of log) and then applies them with ⌈k/100⌉ writeBatch calls of ⌈·/25⌉
+ *   BatchWriteItem each, at 1 WCU per item.
  *
  * Left out: the timer queries of a shard's first batch (a handful per run), sink writes
  * (Kinesis) and dead letters.
  */
 
-/** TransactWriteItems limit; the store falls back to BatchWriteItem above it (dynamodb-store.ts). */
+/** TransactWriteItems limit; above it commit.ts commits through a redo log in the checkpoint. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
 export interface BatchCost {
@@ -24,17 +26,22 @@ export interface BatchCost {
 }
 
 /** Cost of one batch that writes `dirtyItems` items besides its checkpoint and preloads `keys` keys. */
-export function batchCost(keys: number, dirtyItems = keys): BatchCost {
+export function batchCost(keys: number, dirtyItems = keys, itemBytes = ITEM_BYTES): BatchCost {
   const preload = keys === 0 ? 0 : Math.ceil(keys / 100);
   const transactional = dirtyItems + 1 <= MAX_TRANSACTION_ITEMS;
-  const commitRequests = transactional ? 1 : Math.ceil(dirtyItems / 25) + 1;
+  const applyRequests = Array.from({ length: Math.ceil(dirtyItems / 100) }, (_, i) => Math.ceil(Math.min(100, dirtyItems - i * 100) / 25)).reduce((a, b) => a + b, 0);
+  const logUnits = Math.ceil((CHECKPOINT_BYTES + dirtyItems * itemBytes) / 1024);
   return {
-    requests: 1 + preload + commitRequests,
+    requests: 1 + preload + (transactional ? 1 : 1 + applyRequests),
     readUnits: 1 + keys,
-    writeUnits: transactional ? 2 * (dirtyItems + 1) : dirtyItems + 1,
+    writeUnits: transactional ? 2 * (dirtyItems + 1) : logUnits + dirtyItems,
     transactional,
   };
 }
+
+/** Size of a keyed-count state item as the redo log holds it (JSON of table, pk, sk, attrs), and of a checkpoint. */
+const ITEM_BYTES = 110;
+const CHECKPOINT_BYTES = 600;
 
 export function addCosts(costs: BatchCost[]): Omit<BatchCost, 'transactional'> {
   return costs.reduce((sum, c) => ({ requests: sum.requests + c.requests, readUnits: sum.readUnits + c.readUnits, writeUnits: sum.writeUnits + c.writeUnits }), {
