@@ -5,6 +5,8 @@
  * platform.
  */
 
+import { seededRandom } from '../lib/runtime/seeded-random.ts';
+
 export interface ZipfOptions {
   /** Distinct keys (ranks 1..n). */
   n: number;
@@ -14,17 +16,6 @@ export interface ZipfOptions {
   seed: number;
 }
 
-/** mulberry32: tiny, fast, identical on every platform (same as the scenario generator). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A sampler of ranks 1..n (1 = the hottest key). */
 export function zipfSampler({ n, s, seed }: ZipfOptions): () => number {
@@ -35,7 +26,7 @@ export function zipfSampler({ n, s, seed }: ZipfOptions): () => number {
   for (let r = 1; r <= n; r++) cdf[r - 1] = total += 1 / r ** s;
   for (let i = 0; i < n; i++) cdf[i] /= total;
   cdf[n - 1] = 1;
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   return () => {
     const u = rand();
     let lo = 0;

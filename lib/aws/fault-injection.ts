@@ -12,6 +12,7 @@
  *   PutRecords, sends only part of the request and answers the rest as unprocessed / failed,
  *   merged into the real response — what AWS does when some partitions or shards are hot.
  */
+import { seededRandom } from '../runtime/seeded-random.ts';
 import { writeSync } from 'node:fs';
 import {
   ProvisionedThroughputExceededException as DynamoDbThroughputExceeded,
@@ -106,7 +107,7 @@ export function withFaultInjection<C extends { middlewareStack: MiddlewareStack<
   const random = (stream: string) => {
     const n = (draws.get(stream) ?? 0) + 1;
     draws.set(stream, n);
-    return mulberry32(fnv1a(`${config.seed}/${stream}/${n}`));
+    return seededRandom(fnv1a(`${config.seed}/${stream}/${n}`));
   };
 
   const partial: InitializeMiddleware<any, any> = (next, context) => async (args) => {
@@ -248,13 +249,3 @@ function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-/** A small seeded PRNG (uniform in [0, 1)); Math.random would make runs unrepeatable. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

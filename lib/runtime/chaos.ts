@@ -8,6 +8,8 @@
 /** Where a batch can be made to crash. */
 export type FaultPoint = 'before-emit' | 'mid-emit' | 'after-emit' | 'mid-commit' | 'after-commit';
 
+import { seededRandom } from './seeded-random.ts';
+
 export type FaultInjector = (point: FaultPoint) => void;
 
 export class ChaosCrash extends Error {
@@ -17,17 +19,6 @@ export class ChaosCrash extends Error {
   }
 }
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same crash decisions. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Crashes each fault point with probability `probability`, deterministically from `seed`;

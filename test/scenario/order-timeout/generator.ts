@@ -1,3 +1,4 @@
+import { seededRandom } from '../../../lib/runtime/seeded-random.ts';
 // Seeded, deterministic input generator for the `order-timeout` scenario.
 //
 // Each order is given a "kind" (the case it exercises) and a set of events
@@ -40,17 +41,6 @@ export interface GenerateOrderStreamOptions {
   firstOrderNumber?: number;
 }
 
-/** mulberry32: tiny, fast, good enough for test data, identical on every platform. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Planned {
   event: OrderEvent;
@@ -65,7 +55,7 @@ export function generateOrderStream(opts: GenerateOrderStreamOptions): OrderEven
     if (!Number.isSafeInteger(v) || v < 0) throw new Error(`generateOrderStream: ${name} must be a non-negative integer`);
   }
 
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1)); // inclusive
   const anyDelay = () => int(0, OUT_OF_ORDERNESS_MS);
 
