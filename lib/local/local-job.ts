@@ -14,7 +14,7 @@ import { handlerInvoker } from './invokers.ts';
 
 export interface LocalJobOptions {
   endpoints: { dynamodb: string; kinesis: string };
-  /** Prepended to every stream and table (isolates runs sharing one stack). */
+  /** Prepended to every stream and table (isolates runs sharing one stack); default EDDY_RESOURCE_PREFIX. */
   prefix?: string;
   /** Sinks write `<outDir>/<sink>.jsonl` when set. */
   outDir?: string;
@@ -33,7 +33,7 @@ export async function openLocalJob(job: Job, options: LocalJobOptions) {
   const env: NodeJS.ProcessEnv = {
     EDDY_DYNAMODB_ENDPOINT: options.endpoints.dynamodb,
     EDDY_KINESIS_ENDPOINT: options.endpoints.kinesis,
-    EDDY_RESOURCE_PREFIX: options.prefix ?? '',
+    EDDY_RESOURCE_PREFIX: options.prefix ?? process.env.EDDY_RESOURCE_PREFIX ?? '',
     EDDY_OUT_DIR: options.outDir,
     EDDY_PROCESSING_TIME: options.processingTime ?? 'system',
     AWS_REGION: 'us-east-1',
