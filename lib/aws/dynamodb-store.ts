@@ -1,12 +1,12 @@
 import {
   BatchGetCommand,
-  BatchWriteCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { backoff, batchWriteAll, type WriteOp } from './batch-write.ts';
 import {
   CommitConflictError,
   MAX_ATOMIC_ITEMS,
@@ -126,21 +126,12 @@ export class DynamoDbStore implements KeyValueStore {
   }
 
   async writeBatch(puts: Item[], deletes: ItemKey[]): Promise<void> {
-    const ops = [
+    const ops: WriteOp[] = [
       ...puts.map((i) => ({ table: this.tables[i.table], op: { PutRequest: { Item: toRow(i) } } })),
       ...deletes.map((k) => ({ table: this.tables[k.table], op: { DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } } })),
     ];
     this.counters.itemsWritten += ops.length;
-    for (let i = 0; i < ops.length; i += 25) {
-      let pending: Record<string, any[]> | undefined = {};
-      for (const { table, op } of ops.slice(i, i + 25)) (pending[table] ??= []).push(op);
-      for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
-        if (attempt > 0) await backoff(attempt);
-        const response = await this.documents.send(new BatchWriteCommand({ RequestItems: pending, ReturnConsumedCapacity: 'TOTAL' }));
-        this.count(response.ConsumedCapacity, 'write');
-        pending = response.UnprocessedItems as Record<string, any[]> | undefined;
-      }
-    }
+    await batchWriteAll(this.documents, ops, (response) => this.count(response.ConsumedCapacity, 'write'));
   }
 
   stats(): StoreStats {
@@ -163,8 +154,4 @@ function toRow(item: Item): Record<string, unknown> {
 function toItem(table: TableRole, row: Record<string, any>): Item {
   const { pk, sk, ...attrs } = row;
   return { table, pk, sk, attrs };
-}
-
-function backoff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.min(2000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2)));
 }

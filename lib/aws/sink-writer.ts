@@ -1,4 +1,6 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SinkSpec } from '../connectors/sink-spec.ts';
+import { batchWriteAll } from './batch-write.ts';
 import type { SinkWriter } from '../connectors/sink-writer.ts';
 import { putAll } from '../runtime/emitter.ts';
 import type { SinkRecordOut } from '../runtime/outputs.ts';
@@ -26,24 +28,28 @@ export class AwsSinkWriter implements SinkWriter {
 
   async write(records: SinkRecordOut[]): Promise<void> {
     const bySink = new Map<string, SinkRecordOut[]>();
-    for (const r of records) bySink.set(r.sink, [...(bySink.get(r.sink) ?? []), r]);
+    for (const r of records) {
+      const rows = bySink.get(r.sink);
+      if (rows) rows.push(r);
+      else bySink.set(r.sink, [r]);
+    }
     for (const [name, rows] of bySink) {
-      const node = this.job.graph.nodes.find((n) => n.kind === 'sink' && n.sink.name === name);
-      const out = this.plan.stages.flatMap((s) => s.outputs).find((o) => o.kind === 'sink' && o.sink === name);
-      if (!node || node.kind !== 'sink' || !out || out.kind !== 'sink') throw new Error(`unknown sink ${name}`);
-      const sink = node.sink;
+      const { sink, target } = this.sinkNamed(name);
       if (sink.kind === 'kinesis') {
-        await putAll(this.streams, out.target, rows.map((r) => ({ data: Buffer.from(JSON.stringify(r.value)), partitionKey: sink.partitionKey(r.value) })));
+        await putAll(this.streams, target, rows.map((r) => ({ data: Buffer.from(JSON.stringify(r.value)), partitionKey: sink.partitionKey(r.value) })));
       } else {
-        for (let i = 0; i < rows.length; i += 25) {
-          const chunk = rows.slice(i, i + 25).map((r) => ({ PutRequest: { Item: { id: sink.key(r.value), value: JSON.stringify(r.value) } } }));
-          let pending: Record<string, any[]> | undefined = { [this.prefix + out.target]: chunk };
-          while (pending && Object.keys(pending).length > 0) {
-            const response = await this.documents.send(new BatchWriteCommand({ RequestItems: pending }));
-            pending = response.UnprocessedItems as Record<string, any[]> | undefined;
-          }
-        }
+        // One write per item key: BatchWriteItem rejects a key twice, and the last output for a key is its value.
+        const items = new Map(rows.map((r) => [sink.key(r.value), JSON.stringify(r.value)]));
+        const table = this.prefix + target;
+        await batchWriteAll(this.documents, [...items].map(([id, value]) => ({ table, op: { PutRequest: { Item: { id, value } } } })));
       }
     }
+  }
+
+  private sinkNamed(name: string): { sink: SinkSpec<unknown>; target: string } {
+    const node = this.job.graph.nodes.find((n) => n.kind === 'sink' && n.sink.name === name);
+    const out = this.plan.stages.flatMap((s) => s.outputs).find((o) => o.kind === 'sink' && o.sink === name);
+    if (!node || node.kind !== 'sink' || !out || out.kind !== 'sink') throw new Error(`unknown sink ${name}`);
+    return { sink: node.sink, target: out.target };
   }
 }
