@@ -1,5 +1,5 @@
 import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
-import type { PutEntry, ShardInfo, StreamClient } from '../runtime/stream-client.ts';
+import type { PutEntry, PutResult, ShardInfo, StreamClient } from '../runtime/stream-client.ts';
 
 /** How long a shard listing is trusted; resharding is rare and a stale map only costs a retry. */
 const SHARD_CACHE_MS = 10_000;
@@ -18,23 +18,23 @@ export class KinesisStreamClient implements StreamClient {
 
   constructor(private readonly kinesis: KinesisClient, private readonly prefix = '') {}
 
-  listShards(stream: string): Promise<ShardInfo[]> {
+  listShards(stream: string, options: { fresh?: boolean } = {}): Promise<ShardInfo[]> {
     const cached = this.shardCache.get(stream);
-    if (cached && Date.now() - cached.at < SHARD_CACHE_MS) return cached.shards;
+    if (cached && !options.fresh && Date.now() - cached.at < SHARD_CACHE_MS) return cached.shards;
     const shards = this.fetchShards(stream);
     this.shardCache.set(stream, { at: Date.now(), shards });
     shards.catch(() => this.shardCache.delete(stream));
     return shards;
   }
 
-  async putRecords(stream: string, entries: PutEntry[]): Promise<(string | undefined)[]> {
+  async putRecords(stream: string, entries: PutEntry[]): Promise<PutResult[]> {
     const response = await this.kinesis.send(
       new PutRecordsCommand({
         StreamName: this.prefix + stream,
         Records: entries.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey, ExplicitHashKey: e.explicitHashKey })),
       }),
     );
-    return (response.Records ?? []).map((r) => r.ErrorCode ?? undefined);
+    return (response.Records ?? []).map((r) => (r.ErrorCode ? { error: r.ErrorCode } : { shardId: r.ShardId }));
   }
 
   private async fetchShards(stream: string): Promise<ShardInfo[]> {
@@ -50,6 +50,7 @@ export class KinesisStreamClient implements StreamClient {
       start: BigInt(s.HashKeyRange!.StartingHashKey!),
       end: BigInt(s.HashKeyRange!.EndingHashKey!),
       closed: s.SequenceNumberRange?.EndingSequenceNumber !== undefined,
+      parents: [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined),
     }));
   }
 }

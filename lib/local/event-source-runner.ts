@@ -12,6 +12,8 @@ export interface RunnerOptions {
   invoke: StageInvoker;
   /** Wait between polls of an empty shard (Lambda polls each shard about once a second). */
   pollIntervalMs?: number;
+  /** Wait between listings of the streams, which find shards born of resharding (default 2 s). */
+  discoveryIntervalMs?: number;
   /** Where each shard starts (Lambda keeps its own position); undefined = TRIM_HORIZON. */
   startAfter?: (stageId: string, shardId: string) => Promise<string | undefined>;
   onError?: (stageId: string, shardId: string, error: unknown) => void;
@@ -29,6 +31,12 @@ interface Poller {
   /** True after a poll found nothing new and no invocation is running. */
   caughtUp: boolean;
   attempts: number;
+  /** Pollers of the shards this one was split or merged from (Lambda reads them to their end first). */
+  parents: string[];
+  /** The shard is closed (resharded): once read to its end, its children may start. */
+  closed: boolean;
+  /** Closed and read to its end, everything processed. */
+  finished: boolean;
 }
 
 /**
@@ -36,7 +44,8 @@ interface Poller {
  * input stream, each reading batches (the stage's batch size) and invoking the stage,
  * strictly one batch at a time per shard. A batch the handler reports as failed (or that
  * throws) is retried from the reported record with backoff, as Lambda does with
- * ReportBatchItemFailures.
+ * ReportBatchItemFailures. After a split or merge, a child shard is not read before its
+ * parents are read to their end and processed, which keeps each key's records in order.
  *
  * @example
  * ```ts
@@ -86,18 +95,26 @@ export class EventSourceRunner {
       } catch (error) {
         this.options.onError?.('*', '*', error); // e.g. ListShards throttled past its retries: try again later
       }
-      // Look for new shards (resharding) every 2 s, but notice stop() at once.
-      for (let waited = 0; waited < 2000 && this.running; waited += 50) await sleep(50);
+      // Look for new shards (resharding) now and then, but notice stop() at once.
+      const interval = this.options.discoveryIntervalMs ?? 2000;
+      for (let waited = 0; waited < interval && this.running; waited += 50) await sleep(Math.min(50, interval));
     }
   }
 
   private async discover(): Promise<void> {
     for (const stage of this.options.plan.stages) {
-      for (const shard of await this.options.streams.listShards(stage.input.stream)) {
+      for (const shard of await this.options.streams.listShards(stage.input.stream, { fresh: true })) {
         const id = `${stage.id}/${shard.shardId}`;
-        if (this.pollers.has(id)) continue;
+        const known = this.pollers.get(id);
+        if (known) {
+          known.closed ||= shard.closed;
+          continue;
+        }
         const position = await this.options.startAfter?.(stage.id, shard.shardId);
-        const poller: Poller = { stage: stage.id, shard: shard.shardId, stream: stage.input.stream, position, caughtUp: false, attempts: 0 };
+        const poller: Poller = {
+          stage: stage.id, shard: shard.shardId, stream: stage.input.stream, position, caughtUp: false, attempts: 0,
+          parents: shard.parents.map((p) => `${stage.id}/${p}`), closed: shard.closed, finished: false,
+        };
         this.pollers.set(id, poller);
         this.loops.push(this.pollLoop(poller, stage.batchSize));
       }
@@ -107,6 +124,11 @@ export class EventSourceRunner {
   private async pollLoop(p: Poller, batchSize: number): Promise<void> {
     const interval = this.options.pollIntervalMs ?? 100;
     while (this.running) {
+      if (p.parents.some((id) => this.pollers.get(id)?.finished === false)) {
+        await sleep(interval);
+        continue;
+      }
+      const closed = p.closed; // known before the read: an empty read of a closed shard is its end
       let records: ReadRecord[];
       try {
         records = await this.options.reader.read(p.stream, p.shard, p.position, batchSize);
@@ -116,6 +138,7 @@ export class EventSourceRunner {
         continue;
       }
       if (records.length === 0) {
+        p.finished = closed;
         p.caughtUp = true;
         await sleep(interval);
         continue;

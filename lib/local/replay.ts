@@ -85,7 +85,7 @@ export async function feedSource(job: Job, services: RuntimeServices, sourceName
 
 /** Writes the end-of-input marker to every shard of a source stream. */
 export async function endSource(services: RuntimeServices, stream: string): Promise<void> {
-  const shards = (await services.streams.listShards(stream)).filter((s) => !s.closed);
+  const shards = (await services.streams.listShards(stream, { fresh: true })).filter((s) => !s.closed);
   await putAll(services.streams, stream, shards.map((s) => ({ data: encodeSourceEnd(), partitionKey: s.shardId, explicitHashKey: s.start.toString() })));
 }
 

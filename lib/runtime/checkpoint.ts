@@ -10,6 +10,13 @@ import type { Origin } from './envelope.ts';
 /** Stands for "no timer pending" in the next-timer hint (JSON has no Infinity). */
 export const NO_TIMER = Number.MAX_SAFE_INTEGER;
 
+/** Upstream positions consumed by a parent shard, valid for keys whose hash lies in [start, end] (hex). */
+export interface InheritedOrigins {
+  start: string;
+  end: string;
+  origins: Record<string, Origin>;
+}
+
 export interface Checkpoint {
   /** Incremented by every commit; the commit is conditional on the previous value. */
   version: number;
@@ -17,6 +24,8 @@ export interface Checkpoint {
   seq?: string;
   /** Per upstream `stage/shard`: the highest origin position already consumed. */
   origins: Record<string, Origin>;
+  /** After a merge: the parents' positions, each for its hash range (see resharding.ts). */
+  inheritedOrigins?: InheritedOrigins[];
   /** Per upstream `stage/shard`: its last watermark (source stages: unused). */
   watermarks: Record<string, number>;
   /** Source stages: the largest event timestamp seen. */

@@ -24,9 +24,15 @@ export type Envelope =
    */
   | { kind: 'tick'; watermark?: number };
 
-/** A decoded internal record: who sent it and the envelopes, in order. */
+/** A decoded internal record: who sent it, to which shard, and the envelopes, in order. */
 export interface EnvelopeRecord {
   from: { stage: string; shard: string };
+  /**
+   * The shard the sender addressed. After resharding, a sender with a stale shard map can land
+   * a record in a shard other than the one whose keys it holds; that shard ignores it and the
+   * sender, told by PutRecords where the record went, sends it again (see emitter.ts).
+   */
+  to?: string;
   envelopes: Envelope[];
 }
 
@@ -35,7 +41,7 @@ export const ENVELOPE_VERSION = 1;
 const CONTROL_PREFIX = '\u0000eddy:';
 
 export function encodeEnvelopes(record: EnvelopeRecord): Uint8Array {
-  return Buffer.from(JSON.stringify({ v: ENVELOPE_VERSION, from: record.from, e: record.envelopes }), 'utf8');
+  return Buffer.from(JSON.stringify({ v: ENVELOPE_VERSION, from: record.from, to: record.to, e: record.envelopes }), 'utf8');
 }
 
 /** Decodes an internal record; throws an Error with the reason for anything malformed. */
@@ -49,9 +55,10 @@ export function decodeEnvelopes(data: Uint8Array): EnvelopeRecord {
   if (!raw || typeof raw !== 'object') throw new Error('envelope record is not an object');
   if (raw.v !== ENVELOPE_VERSION) throw new Error(`unsupported envelope version ${JSON.stringify(raw.v)} (expected ${ENVELOPE_VERSION})`);
   if (!raw.from || typeof raw.from.stage !== 'string' || typeof raw.from.shard !== 'string') throw new Error('envelope record lacks its sender');
+  if (raw.to !== undefined && typeof raw.to !== 'string') throw new Error('envelope record has a malformed recipient');
   if (!Array.isArray(raw.e)) throw new Error('envelope record lacks envelopes');
   for (const e of raw.e) validateEnvelope(e);
-  return { from: raw.from, envelopes: raw.e };
+  return { from: raw.from, to: raw.to, envelopes: raw.e };
 }
 
 function validateEnvelope(e: any): asserts e is Envelope {

@@ -12,6 +12,7 @@ import { stageById, type Plan } from '../plan/plan.ts';
 import { readStageCheckpoints, type Checkpoint } from './checkpoint.ts';
 import { putAll } from './emitter.ts';
 import { encodeEnvelopes } from './envelope.ts';
+import { inheritCheckpoint } from './resharding.ts';
 import type { RuntimeServices } from './task.ts';
 
 export interface SweepOptions {
@@ -46,11 +47,12 @@ export async function sweepOnce(job: Job, plan: Plan, services: RuntimeServices,
   const result: SweepResult = { ticks: [], idleWatermark };
   for (const stage of plan.stages.filter((s) => s.stateful)) {
     const checkpoints = new Map((await readStageCheckpoints(services.store, stage.id)).map((c) => [c.shard, c.checkpoint]));
-    const shards = (await services.streams.listShards(stage.input.stream)).filter((s) => !s.closed);
+    const listing = await services.streams.listShards(stage.input.stream);
     const entries = [];
-    for (const shard of shards) {
-      const cp = checkpoints.get(shard.shardId);
-      if (!cp || cp.ended) continue; // a shard that never committed has registered no timer
+    for (const shard of listing.filter((s) => !s.closed)) {
+      // A shard split or merged from others has its parents' timers in its range until its first batch.
+      const cp = checkpoints.get(shard.shardId) ?? inheritCheckpoint(shard, listing, (id) => checkpoints.get(id));
+      if (!cp || cp.ended) continue; // no shard of this range ever committed: no timer registered
       const id = `${stage.id}/${shard.shardId}`;
       if (now - cp.updatedAt < busyWithinMs || now - (ticked.get(id) ?? -Infinity) < retickAfterMs) continue;
       const processingDue = cp.nextTimer.P <= now;

@@ -7,7 +7,13 @@ import type { KeyValueStore } from '../state/store.ts';
 import type { FaultInjector } from './chaos.ts';
 import { StageChain } from './chain.ts';
 import { BatchOutputs } from './outputs.ts';
-import type { StreamClient } from './stream-client.ts';
+import type { ShardInfo, StreamClient } from './stream-client.ts';
+
+/** The upstream shards a keyed stage shard takes watermarks from (see {@link StageTask.upstreamShards}). */
+export interface UpstreamShards {
+  ids: string[];
+  lineage: Record<string, string[]>;
+}
 
 /** The services a stage runs on; the handler builds them from the environment. */
 export interface RuntimeServices {
@@ -39,7 +45,7 @@ export class StageTask {
   outputs: BatchOutputs;
   /** The checkpoint version whose redo log this container applied itself (see commit.ts). */
   appliedVersion: number | undefined;
-  private rangeCache: HashRange | undefined;
+  private shardCache: (ShardInfo & { listing: ShardInfo[] }) | undefined;
 
   private constructor(
     readonly job: Job,
@@ -66,22 +72,47 @@ export class StageTask {
 
   /** The hash range of this task's shard (where its timers live). */
   async hashRange(): Promise<HashRange> {
-    if (!this.rangeCache) {
-      const shards = await this.services.streams.listShards(this.stage.input.stream);
-      const own = shards.find((s) => s.shardId === this.shardId);
-      if (!own) throw new Error(`stream ${this.stage.input.stream} has no shard ${this.shardId}`);
-      this.rangeCache = { start: own.start, end: own.end };
-    }
-    return this.rangeCache;
+    const own = await this.ownShard();
+    return { start: own.start, end: own.end };
   }
 
-  /** Every upstream `stage/shard` whose watermark this shard waits for. */
-  async upstreamShards(): Promise<string[]> {
+  /** This task's shard as the stream lists it, and the listing (for its parents after resharding). */
+  async ownShard(): Promise<ShardInfo & { listing: ShardInfo[] }> {
+    if (!this.shardCache) {
+      const stream = this.stage.input.stream;
+      let listing = await this.services.streams.listShards(stream);
+      // A shard just born of a split or merge is missing from a cached listing.
+      if (!listing.some((s) => s.shardId === this.shardId)) listing = await this.services.streams.listShards(stream, { fresh: true });
+      const own = listing.find((s) => s.shardId === this.shardId);
+      if (!own) throw new Error(`stream ${stream} has no shard ${this.shardId}`);
+      this.shardCache = { ...own, listing };
+    }
+    return this.shardCache;
+  }
+
+  /**
+   * Every open upstream `stage/shard` whose watermark this shard waits for, and the parents
+   * of each (a shard split or merged from others starts from their watermarks). A sender
+   * missing from a cached listing means the upstream was resharded: the listing is re-read.
+   */
+  async upstreamShards(senders: readonly string[] = []): Promise<UpstreamShards> {
+    const cached = await this.listUpstreams(false);
+    const known = new Set([...cached.ids, ...Object.keys(cached.lineage), ...Object.values(cached.lineage).flat()]);
+    const upstreamStages = new Set(this.stage.upstream);
+    const unknown = senders.some((s) => upstreamStages.has(s.slice(0, s.indexOf('/'))) && !known.has(s));
+    return unknown ? this.listUpstreams(true) : cached;
+  }
+
+  private async listUpstreams(fresh: boolean): Promise<UpstreamShards> {
     const ids: string[] = [];
+    const lineage: Record<string, string[]> = {};
     for (const up of this.stage.upstream) {
       const stream = stageById(this.plan, up).input.stream;
-      for (const s of await this.services.streams.listShards(stream)) if (!s.closed) ids.push(`${up}/${s.shardId}`);
+      for (const s of await this.services.streams.listShards(stream, { fresh })) {
+        if (s.parents.length > 0) lineage[`${up}/${s.shardId}`] = s.parents.map((p) => `${up}/${p}`);
+        if (!s.closed) ids.push(`${up}/${s.shardId}`);
+      }
     }
-    return ids;
+    return { ids, lineage };
   }
 }

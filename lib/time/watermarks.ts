@@ -3,8 +3,9 @@ import { MAX_WATERMARK, MIN_WATERMARK } from '../api/time.ts';
 /**
  * The event-time watermark of a stage shard: the minimum over its upstream shards (each
  * reports its own watermark in-band), raised by the idle-advance floor that the sweep may
- * set. An upstream that has not reported yet holds the watermark at its minimum; an upstream
- * at end of input reports {@link MAX_WATERMARK}.
+ * set. An upstream that has not reported yet holds the watermark at its minimum, unless it was
+ * split or merged from upstreams that did (`lineage`): it starts where its parents were, as
+ * its own watermark can only be higher. An upstream at end of input reports {@link MAX_WATERMARK}.
  *
  * @example
  * ```ts
@@ -16,13 +17,18 @@ import { MAX_WATERMARK, MIN_WATERMARK } from '../api/time.ts';
 export class InputWatermark {
   private readonly reported: Record<string, number>;
 
-  constructor(private readonly upstreams: readonly string[], reported: Record<string, number>, private floor: number) {
+  constructor(
+    private readonly upstreams: readonly string[],
+    reported: Record<string, number>,
+    private floor: number,
+    private readonly lineage: Readonly<Record<string, readonly string[]>> = {},
+  ) {
     this.reported = { ...reported };
   }
 
   current(): number {
     let min = MAX_WATERMARK;
-    for (const u of this.upstreams) min = Math.min(min, this.reported[u] ?? MIN_WATERMARK);
+    for (const u of this.upstreams) min = Math.min(min, this.reportOf(u));
     if (this.upstreams.length === 0) min = MIN_WATERMARK;
     return Math.max(min, this.floor);
   }
@@ -43,7 +49,15 @@ export class InputWatermark {
 
   /** True when every upstream shard reported end of input. */
   allEnded(): boolean {
-    return this.upstreams.length > 0 && this.upstreams.every((u) => this.reported[u] === MAX_WATERMARK);
+    return this.upstreams.length > 0 && this.upstreams.every((u) => this.reportOf(u) === MAX_WATERMARK);
+  }
+
+  private reportOf(upstream: string, depth = 0): number {
+    const own = this.reported[upstream];
+    if (own !== undefined) return own;
+    const parents = this.lineage[upstream];
+    if (!parents?.length || depth > 64) return MIN_WATERMARK;
+    return Math.max(...parents.map((p) => this.reportOf(p, depth + 1)));
   }
 
   snapshot(): { reported: Record<string, number>; floor: number } {

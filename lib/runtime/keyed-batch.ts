@@ -1,0 +1,191 @@
+import { MAX_WATERMARK } from '../api/time.ts';
+import { DecodeError } from '../connectors/source-spec.ts';
+import { BatchTimers } from '../time/batch-timers.ts';
+import { findDueTimers } from '../time/timer-queries.ts';
+import { timerItem, type TimerDomain, type TimerLayout } from '../time/timer-items.ts';
+import { InputWatermark } from '../time/watermarks.ts';
+import type { BatchResult, InputRecord } from './batch.ts';
+import { BatchRun } from './batch-run.ts';
+import { NO_TIMER, type Checkpoint } from './checkpoint.ts';
+import { compareOrigin, decodeEnvelopes, type Envelope, type EnvelopeRecord } from './envelope.ts';
+import { consumedOrigin } from './resharding.ts';
+import type { StageTask, UpstreamShards } from './task.ts';
+
+/** Dead letters of failing timers sit after those of the record's envelopes. */
+const TIMER_DEAD_LETTER_INDEX = 100_000;
+
+/** A keyed stage: envelopes in, keyed state and timers, envelopes or sink records out. */
+export class KeyedBatch extends BatchRun {
+  private upstreams!: UpstreamShards;
+  private watermark!: InputWatermark;
+  private readonly timers: BatchTimers;
+  private readonly layout: TimerLayout;
+  private now: number;
+  /** The input record being processed; timers fired now are dead-lettered under it. */
+  private seq = '';
+  /** End of input was reached (and drained) in this batch. */
+  private justEnded = false;
+
+  constructor(task: StageTask, previous: Checkpoint, result: BatchResult, deadline: number | undefined) {
+    super(task, previous, result, deadline);
+    const opts = task.plan.options;
+    this.layout = { stage: task.stage.id, keyGroups: opts.maxParallelism, partitions: opts.timerPartitions };
+    this.timers = new BatchTimers(this.cache, this.layout);
+    this.now = task.services.processingTime === 'event' ? this.cp.clock : task.services.wallClock();
+  }
+
+  async process(records: InputRecord[]): Promise<Checkpoint> {
+    const decoded = records.map((record) => {
+      try {
+        const envelopes = decodeEnvelopes(record.data);
+        if (envelopes.to !== undefined && envelopes.to !== this.task.shardId) {
+          this.result.misrouted++; // holds another shard's keys; its sender sends it again (emitter.ts)
+          return { record, envelopes: undefined };
+        }
+        return { record, envelopes };
+      } catch (error) {
+        this.deadLetter(record.seq, 0, record.data, new DecodeError(`undecodable internal record: ${(error as Error).message}`));
+        return { record, envelopes: undefined };
+      }
+    });
+    const inputs = decoded.flatMap((d) => (d.envelopes ? [d.envelopes] : []));
+    this.upstreams = await this.task.upstreamShards(inputs.map((i) => `${i.from.stage}/${i.from.shard}`));
+    this.watermark = new InputWatermark(this.upstreams.ids, this.cp.watermarks, this.cp.watermarkFloor, this.upstreams.lineage);
+    await this.prepare(inputs);
+
+    const op = this.task.chain.keyed!;
+    op.begin({ cache: this.cache, timers: this.timers, now: () => this.now, wallClock: this.task.services.wallClock, watermark: () => this.watermark.current() });
+    if (this.task.services.processingTime === 'system') {
+      // Processing-time timers due when the batch starts fire first, their outputs numbered at
+      // the batch's first record: a retry starts at the same record (simulated time fires them per record).
+      this.task.outputs.at((this.seq = records[0].seq));
+      await this.fire('P', this.now);
+    }
+    for (const { record, envelopes } of decoded) {
+      if (this.outOfTime()) break;
+      this.task.outputs.at(record.seq);
+      this.seq = record.seq;
+      if (envelopes) {
+        const upstream = `${envelopes.from.stage}/${envelopes.from.shard}`;
+        for (let i = 0; i < envelopes.envelopes.length; i++) await this.handle(upstream, record, i, envelopes.envelopes[i]);
+      }
+      this.processed = record.seq;
+    }
+    const snapshot = this.watermark.snapshot();
+    this.cp.watermarks = snapshot.reported;
+    this.cp.watermarkFloor = snapshot.floor;
+    this.cp.clock = Math.max(this.cp.clock, this.task.services.processingTime === 'event' ? this.now : 0);
+    this.cp.nextTimer = {
+      E: Math.min(this.cp.nextTimer.E, this.timers.earliestPending('E'), NO_TIMER),
+      P: Math.min(this.cp.nextTimer.P, this.timers.earliestPending('P'), NO_TIMER),
+    };
+    await this.emit(this.watermark.current(), this.justEnded);
+    return this.finish();
+  }
+
+  /** Finds the timers that can fire in this batch and preloads the state of every key involved. */
+  private async prepare(inputs: EnvelopeRecord[]): Promise<void> {
+    const probe = new InputWatermark(this.upstreams.ids, this.cp.watermarks, this.cp.watermarkFloor, this.upstreams.lineage);
+    const keys = new Set<string>();
+    let maxDataTs = this.now;
+    for (const input of inputs) {
+      const upstream = `${input.from.stage}/${input.from.shard}`;
+      for (const e of input.envelopes) {
+        if (e.kind === 'data') {
+          keys.add(e.key);
+          maxDataTs = Math.max(maxDataTs, e.ts);
+        } else if (e.kind === 'watermark') probe.update(upstream, e.watermark);
+        else if (e.kind === 'end') probe.update(upstream, MAX_WATERMARK);
+        else if (e.kind === 'tick' && e.watermark !== undefined) probe.raiseFloor(e.watermark);
+      }
+    }
+    const draining = probe.allEnded() && !this.cp.ended;
+    const bounds: Record<TimerDomain, number> = {
+      E: draining ? MAX_WATERMARK : probe.current(),
+      P: draining ? MAX_WATERMARK : this.task.services.processingTime === 'event' ? maxDataTs : this.now,
+    };
+    const range = await this.task.hashRange();
+    for (const domain of ['E', 'P'] as const) {
+      if (bounds[domain] < this.cp.nextTimer[domain]) continue;
+      const { due, next } = await findDueTimers(this.task.services.store, this.layout, range, domain, bounds[domain]);
+      this.cache.seed(due.map((t) => timerItem(this.layout, t)));
+      this.timers.addExisting(due);
+      for (const t of due) keys.add(t.key);
+      this.cp.nextTimer[domain] = Math.min(next, NO_TIMER);
+    }
+    await this.cache.preload(this.task.chain.keyed!.preloadKeys(keys));
+  }
+
+  private async handle(upstream: string, record: InputRecord, index: number, e: Envelope): Promise<void> {
+    switch (e.kind) {
+      case 'data': {
+        const consumed = consumedOrigin(this.cp, upstream, e.key);
+        if (consumed && compareOrigin(e.origin, consumed) <= 0) {
+          this.result.duplicates++;
+          return;
+        }
+        this.cp.origins[upstream] = e.origin;
+        if (this.task.services.processingTime === 'event' && e.ts > this.now) this.now = e.ts;
+        this.result.dataIn++;
+        this.cp.lastDataAt = this.now;
+        const cacheMark = this.cache.mark();
+        const outMark = this.task.outputs.mark();
+        const undo = () => {
+          this.cache.rollback(cacheMark);
+          this.task.outputs.rollback(outMark);
+        };
+        try {
+          await this.retrying(() => this.task.chain.keyed!.processElement(e.key, e.ts, e.payload), undo);
+        } catch (error) {
+          undo();
+          this.deadLetter(record.seq, index, JSON.stringify(e), error);
+        }
+        if (this.task.services.processingTime === 'event') await this.fire('P', this.now);
+        return;
+      }
+      case 'watermark':
+        if (this.watermark.update(upstream, e.watermark)) await this.fire('E', this.watermark.current());
+        return;
+      case 'end':
+        if (this.watermark.update(upstream, MAX_WATERMARK)) await this.fire('E', this.watermark.current());
+        if (this.watermark.allEnded() && !this.cp.ended) {
+          // The last upstream ended: drain here, so the drained outputs are numbered at this record.
+          await this.drain();
+          this.cp.ended = this.justEnded = true;
+        }
+        return;
+      case 'tick':
+        if (e.watermark !== undefined && this.watermark.raiseFloor(e.watermark)) await this.fire('E', this.watermark.current());
+        return;
+    }
+  }
+
+  /** Fires every live timer of `domain` due at `bound`, earliest first, each with its key's state. */
+  private async fire(domain: TimerDomain, bound: number): Promise<void> {
+    const op = this.task.chain.keyed!;
+    for (let timer = this.timers.nextDue(domain, bound); timer; timer = this.timers.nextDue(domain, bound)) {
+      const cacheMark = this.cache.mark();
+      const outMark = this.task.outputs.mark();
+      try {
+        await op.onTimer(timer);
+      } catch (error) {
+        this.cache.rollback(cacheMark);
+        this.task.outputs.rollback(outMark);
+        this.timers.delete(timer); // a timer whose onTimer throws is dead-lettered, not retried forever
+        this.deadLetter(this.seq, TIMER_DEAD_LETTER_INDEX + this.result.timersFired, JSON.stringify({ timer }), error);
+      }
+      this.result.timersFired++;
+    }
+  }
+
+  /** End of input: every timer fires, including those that firing registers. */
+  private async drain(): Promise<void> {
+    for (let round = 0; round < 1000; round++) {
+      const before = this.result.timersFired;
+      await this.fire('E', MAX_WATERMARK);
+      await this.fire('P', MAX_WATERMARK);
+      if (this.result.timersFired === before) return;
+    }
+    throw new Error(`stage ${this.task.stage.id}: timers keep registering new timers at end of input`);
+  }
+}

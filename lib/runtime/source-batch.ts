@@ -1,0 +1,50 @@
+import { MAX_WATERMARK } from '../api/time.ts';
+import { DecodeError } from '../connectors/source-spec.ts';
+import { boundedWatermark } from '../time/watermarks.ts';
+import type { InputRecord } from './batch.ts';
+import { BatchRun } from './batch-run.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import { isControlRecord, isSourceEnd } from './envelope.ts';
+
+/** A source stage: decode raw records, assign event time, run the stateless chain. */
+export class SourceBatch extends BatchRun {
+  async process(records: InputRecord[]): Promise<Checkpoint> {
+    const node = this.task.job.graph.node(this.task.stage.entryNode);
+    if (node.kind !== 'source') throw new Error('not a source stage');
+    const push = this.task.chain.source!;
+    const assign = node.watermarks.timestampAssigner!;
+    const outputs = this.task.outputs;
+    let justEnded = false;
+    for (const record of records) {
+      if (this.outOfTime()) break;
+      outputs.at(record.seq);
+      if (isSourceEnd(record.data)) {
+        justEnded ||= !this.cp.ended;
+        this.cp.ended = true;
+        this.processed = record.seq;
+        continue;
+      }
+      const mark = outputs.mark();
+      try {
+        if (isControlRecord(record.data)) throw new DecodeError('unknown eddy control record');
+        const value = node.source.decode(record.data);
+        const ts = assign(value);
+        if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0 || ts > MAX_WATERMARK) {
+          throw new DecodeError(`event time must be a non-negative number of epoch ms, got ${JSON.stringify(ts) ?? 'undefined'}`);
+        }
+        this.result.dataIn++;
+        this.cp.maxTimestamp = Math.max(this.cp.maxTimestamp, ts);
+        this.cp.clock = Math.max(this.cp.clock, ts);
+        this.cp.lastDataAt = this.task.services.processingTime === 'event' ? this.cp.clock : this.task.services.wallClock();
+        await this.retrying(() => push(value, ts), () => outputs.rollback(mark));
+      } catch (error) {
+        outputs.rollback(mark);
+        this.deadLetter(record.seq, 0, record.data, error);
+      }
+      this.processed = record.seq;
+    }
+    const watermark = this.cp.ended ? MAX_WATERMARK : boundedWatermark(this.cp.maxTimestamp, node.watermarks.outOfOrdernessMs);
+    await this.emit(watermark, justEnded);
+    return this.finish();
+  }
+}
