@@ -27,3 +27,4 @@ export {
 export type { JobOptions } from '../plan/graph.ts';
 export { KinesisSource } from '../connectors/kinesis-source.ts';
 export { KinesisSink, DynamoDbSink } from '../connectors/sinks.ts';
+export * from '../window/index.ts';

@@ -2,6 +2,10 @@ import type { KeyedProcessFunction } from './functions.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import type { JobGraph, KeySelector } from '../plan/graph.ts';
+import { GlobalWindows, type WindowAssigner } from '../window/assigners.ts';
+import { CountEvictor } from '../window/evictors.ts';
+import { CountTrigger, PurgingTrigger } from '../window/triggers.ts';
+import { WindowedStream } from '../window/windowed-stream.ts';
 
 /**
  * A stream of records of type T (Flink `DataStream`). Stateless operators chain into the stage
@@ -52,6 +56,33 @@ export class KeyedStream<K, T> extends DataStream<T> {
     if (!/^[A-Za-z0-9_-]+$/.test(uid)) throw new Error(`operator uid must match [A-Za-z0-9_-]+, got "${uid}"`);
     const id = this.graph.add({ kind: 'process', input: this.nodeId, fn, uid });
     return new ProcessedStream<O>(this.graph, id);
+  }
+
+  /**
+   * Groups each key's records into windows (Flink `window`).
+   *
+   * @example
+   * ```ts
+   * keyed.window(TumblingEventTimeWindows.of(Time.minutes(1))).reduce((a, b) => ({ ...a, n: a.n + b.n }));
+   * ```
+   */
+  window(assigner: WindowAssigner<T>): WindowedStream<K, T> {
+    return new WindowedStream<K, T>(this, assigner);
+  }
+
+  /**
+   * Count windows by arrival order (Flink `countWindow`): the last `size` records of a key,
+   * emitted every `slide` records (every `size` without a slide).
+   *
+   * @example
+   * ```ts
+   * requests.keyBy((r) => r.ip).countWindow(30, 1).process(new BurstDetector());
+   * ```
+   */
+  countWindow(size: number, slide?: number): WindowedStream<K, T> {
+    const windowed = this.window(GlobalWindows.create<T>());
+    if (slide === undefined) return windowed.trigger(PurgingTrigger.of(CountTrigger.of<T>(size)));
+    return windowed.evictor(CountEvictor.of<T>(size)).trigger(CountTrigger.of<T>(slide));
   }
 }
 

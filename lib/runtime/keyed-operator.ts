@@ -17,6 +17,23 @@ import type { BatchTimers } from '../time/batch-timers.ts';
 import type { Timer } from '../time/timer-items.ts';
 import { decodeKey } from './keys.ts';
 
+/**
+ * What built-in operators written as process functions (the window operators) may do beyond
+ * the public context: stamp their outputs with a chosen event time (Flink's
+ * `TimestampedCollector.setAbsoluteTimestamp`; window results carry the window's last instant).
+ */
+export const OPERATOR_INTERNALS = Symbol('eddy.operator-internals');
+export interface OperatorInternals {
+  setOutputTimestamp(ts: number | undefined): void;
+}
+
+/** The internals behind a context handed to a process function. */
+export function operatorInternals(ctx: object): OperatorInternals {
+  const internals = (ctx as { [OPERATOR_INTERNALS]?: OperatorInternals })[OPERATOR_INTERNALS];
+  if (!internals) throw new Error('not an eddy operator context');
+  return internals;
+}
+
 /** What the operator needs from the batch it runs in. */
 export interface OperatorBatch {
   cache: ItemCache;
@@ -47,6 +64,7 @@ export class KeyedOperator {
   private key = '';
   private decodedKey: string | number | undefined;
   private ts = 0;
+  private outputTs: number | undefined;
   private domain = TimeDomain.EVENT_TIME;
 
   constructor(
@@ -104,12 +122,14 @@ export class KeyedOperator {
   async processElement(key: string, ts: number, value: unknown): Promise<void> {
     this.setKey(key);
     this.ts = ts;
+    this.outputTs = undefined;
     await this.fn.processElement(value, this.context, this.collector);
   }
 
   async onTimer(timer: Timer): Promise<void> {
     this.setKey(timer.key);
     this.ts = timer.ts;
+    this.outputTs = undefined;
     this.domain = timer.domain === 'E' ? TimeDomain.EVENT_TIME : TimeDomain.PROCESSING_TIME;
     await this.fn.onTimer(timer.ts, this.context, this.collector);
   }
@@ -124,7 +144,7 @@ export class KeyedOperator {
     return this.batch;
   }
 
-  private readonly collector: Collector<unknown> = { collect: (value) => this.emit(value, this.ts) };
+  private readonly collector: Collector<unknown> = { collect: (value) => this.emit(value, this.outputTs ?? this.ts) };
 
   private readonly timerService: TimerService = {
     currentProcessingTime: () => this.current().now(),
@@ -145,5 +165,6 @@ export class KeyedOperator {
     timerService: () => this.timerService,
     output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag.id, value, this.ts),
     timeDomain: () => this.domain,
-  };
+    [OPERATOR_INTERNALS]: { setOutputTimestamp: (ts: number | undefined) => void (this.outputTs = ts) } satisfies OperatorInternals,
+  } as OnTimerContext<unknown> & KeyedContext<unknown>;
 }
