@@ -119,8 +119,8 @@ export class ItemCache {
   /** Undoes every change made since `mark`. */
   rollback(mark: number): void {
     // User code may have changed parsed objects in place (an accumulator, a value) before it
-    // threw; the restored items must be read from their stored JSON again.
-    if (this.journal.length > mark) this.parsedValues = new WeakMap();
+    // threw, written back or not; every item must be read from its stored JSON again.
+    this.parsedValues = new WeakMap();
     while (this.journal.length > mark) {
       const { id, previous } = this.journal.pop()!;
       if (previous) this.entries.set(id, previous);
