@@ -9,8 +9,11 @@ import {
   KeyedProcessFunction,
   KinesisSink,
   KinesisSource,
+  EventTimeSessionWindows,
+  ProcessWindowFunction,
   Time,
   WatermarkStrategy,
+  type WindowContext,
   type Collector,
   type KeyedContext,
   type OnTimerContext,
@@ -43,6 +46,21 @@ function alarmJob(name: string, domain: 'event' | 'processing', delay: number, i
   if (idle) strategy = strategy.withIdleness(300);
   job.fromSource(KinesisSource.json<Ping>('pings'), strategy).keyBy((p) => p.id).process(new Alarm(domain, delay), { uid: 'alarm' })
     .sinkTo(KinesisSink.json('alarms', { partitionKey: (a) => a.id }));
+  return job;
+}
+
+/** Sessions of pings per id with a gap of 1 s; the job opts into the idle watermark advance. */
+class SessionSummary extends ProcessWindowFunction<Ping, { id: string; start: number; end: number; pings: number }, string> {
+  process(id: string, ctx: WindowContext, pings: Ping[], out: Collector<{ id: string; start: number; end: number; pings: number }>) {
+    out.collect({ id, start: ctx.window.start, end: ctx.window.end, pings: pings.length });
+  }
+}
+
+function sessionJob() {
+  const job = new Job('sweep-session', { idleWatermarkAdvance: true });
+  job.fromSource(KinesisSource.json<Ping>('pings'), WatermarkStrategy.forBoundedOutOfOrderness<Ping>(Time.seconds(1)).withTimestampAssigner((p) => p.ts).withIdleness(300))
+    .keyBy((p) => p.id).window(EventTimeSessionWindows.withGap(Time.seconds(1))).process(new SessionSummary(), { uid: 'sessions' })
+    .sinkTo(KinesisSink.json('sessions', { partitionKey: (s) => s.id }));
   return job;
 }
 
@@ -105,5 +123,13 @@ describe('sweep', () => {
     } finally {
       await runner.stop();
     }
+  });
+
+  it('closes a session window on a stream that went quiet (the seed notes: "does a session window ever close if no more data comes?")', async () => {
+    const ts = Date.now();
+    const lines = [0, 300, 700].map((d) => JSON.stringify({ id: 's-1', ts: ts + d }));
+    const { outputs, ticks } = await runWithSweep(sessionJob(), lines, (o) => o.length > 0);
+    expect(outputs).toEqual([{ id: 's-1', start: ts, end: ts + 700 + 1000, pings: 3 }]);
+    expect(ticks).toBeGreaterThan(0); // only the sweep's idle-advanced watermark could close it
   });
 });
