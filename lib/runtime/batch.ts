@@ -31,6 +31,8 @@ export interface BatchResult {
   dataIn: number;
   /** Envelopes already consumed (re-sent by a retried upstream batch), dropped. */
   duplicates: number;
+  /** Data records that arrived behind the stage's watermark (processed; windows may drop them). */
+  late: number;
   /** Records addressed to another shard (a sender's stale shard map after resharding), ignored. */
   misrouted: number;
   outputs: number;
@@ -64,6 +66,7 @@ export async function runBatch(task: StageTask, records: InputRecord[], options:
     dataIn: 0,
     duplicates: 0,
     misrouted: 0,
+    late: 0,
     outputs: 0,
     deadLetters: 0,
     timersFired: 0,

@@ -40,6 +40,12 @@ export interface Checkpoint {
   nextTimer: { E: number; P: number };
   /** Processing time of the last data record (for idleness). */
   lastDataAt: number;
+  /** Keyed stages, live: processing time each upstream shard was last heard from (for `withIdleness`). */
+  heardAt?: Record<string, number>;
+  /** Processing time of this shard's first batch. */
+  startedAt?: number;
+  /** Data records that arrived behind the watermark, since the start. */
+  lateRecords?: number;
   /** End of input was processed: timers drained and the end forwarded downstream. */
   ended: boolean;
   /** Wall-clock time of the commit. */

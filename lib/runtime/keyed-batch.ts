@@ -50,7 +50,11 @@ export class KeyedBatch extends BatchRun {
     });
     const inputs = decoded.flatMap((d) => (d.envelopes ? [d.envelopes] : []));
     this.upstreams = await this.task.upstreamShards(inputs.map((i) => `${i.from.stage}/${i.from.shard}`));
-    this.watermark = new InputWatermark(this.upstreams.ids, this.cp.watermarks, this.cp.watermarkFloor, this.upstreams.lineage);
+    this.cp.startedAt ??= this.now;
+    // The floor includes the last watermark sent: leaving an idle upstream out may have raised
+    // it, and it must not go back when that upstream speaks again (its records are then late).
+    const floor = Math.max(this.cp.watermarkFloor, this.cp.emittedWatermark);
+    this.watermark = new InputWatermark(this.upstreams.ids, this.cp.watermarks, floor, this.upstreams.lineage, this.idleUpstreams());
     await this.prepare(inputs);
 
     const op = this.task.chain.keyed!;
@@ -67,6 +71,7 @@ export class KeyedBatch extends BatchRun {
       this.seq = record.seq;
       if (envelopes) {
         const upstream = `${envelopes.from.stage}/${envelopes.from.shard}`;
+        if (envelopes.from.stage !== '$sweep') (this.cp.heardAt ??= {})[upstream] = this.now;
         for (let i = 0; i < envelopes.envelopes.length; i++) await this.handle(upstream, record, i, envelopes.envelopes[i]);
       }
       this.processed = record.seq;
@@ -81,6 +86,25 @@ export class KeyedBatch extends BatchRun {
     };
     await this.emit(this.watermark.current(), this.justEnded);
     return this.finish();
+  }
+
+  /**
+   * Flink's `withIdleness`, live: a source shard not heard from for its source's idleness
+   * timeout no longer holds the watermark back while another upstream is active. Replay
+   * (simulated time) never leaves an upstream out, so its results do not depend on scheduling.
+   */
+  private idleUpstreams(): (upstream: string) => boolean {
+    if (this.task.services.processingTime !== 'system') return () => false;
+    const idleness = new Map<string, number>();
+    for (const up of this.task.stage.upstream) {
+      const node = this.task.job.graph.nodes.find((n) => n.kind === 'source' && `source-${n.source.name}` === up);
+      if (node?.kind === 'source' && node.watermarks.idlenessMs !== undefined) idleness.set(up, node.watermarks.idlenessMs);
+    }
+    if (idleness.size === 0) return () => false;
+    return (upstream) => {
+      const ms = idleness.get(upstream.slice(0, upstream.indexOf('/')));
+      return ms !== undefined && this.now - (this.cp.heardAt?.[upstream] ?? this.cp.startedAt ?? this.now) > ms;
+    };
   }
 
   /** Finds the timers that can fire in this batch and preloads the state of every key involved. */
@@ -127,6 +151,10 @@ export class KeyedBatch extends BatchRun {
         this.cp.origins[upstream] = e.origin;
         if (this.task.services.processingTime === 'event' && e.ts > this.now) this.now = e.ts;
         this.result.dataIn++;
+        if (e.ts <= this.watermark.current()) {
+          this.result.late++;
+          this.cp.lateRecords = (this.cp.lateRecords ?? 0) + 1;
+        }
         this.cp.lastDataAt = this.now;
         const cacheMark = this.cache.mark();
         const outMark = this.task.outputs.mark();

@@ -22,13 +22,16 @@ export class InputWatermark {
     reported: Record<string, number>,
     private floor: number,
     private readonly lineage: Readonly<Record<string, readonly string[]>> = {},
+    /** Upstreams idle by their source's `withIdleness` (live only): left out while another is active. */
+    private readonly isIdle: (upstream: string) => boolean = () => false,
   ) {
     this.reported = { ...reported };
   }
 
   current(): number {
+    const active = this.upstreams.filter((u) => !this.isIdle(u));
     let min = MAX_WATERMARK;
-    for (const u of this.upstreams) min = Math.min(min, this.reportOf(u));
+    for (const u of active.length > 0 ? active : this.upstreams) min = Math.min(min, this.reportOf(u));
     if (this.upstreams.length === 0) min = MIN_WATERMARK;
     return Math.max(min, this.floor);
   }

@@ -133,4 +133,25 @@ describe('the watermark of a keyed stage fed by two source shards', () => {
     expect(timer).toBeGreaterThan(log.indexOf('el c'));
     expect((sinks.values('log') as Log[])[timer].wm).toBeGreaterThanOrEqual(7000);
   });
+
+  it('withIdleness (live): an idle upstream is left out while another is active, never below what was sent', () => {
+    const idle = new Set<string>(['s/1']);
+    const wm = new InputWatermark(['s/0', 's/1'], { 's/0': 900, 's/1': 100 }, 500, {}, (u) => idle.has(u));
+    expect(wm.current()).toBe(900); // s/1 is idle: s/0 alone
+    idle.add('s/0');
+    expect(wm.current()).toBe(500); // all idle: the minimum again, but not below the floor
+    idle.clear();
+    expect(wm.current()).toBe(500);
+  });
+
+  it('counts data records that arrive behind the watermark', async () => {
+    const job = new Job('late', { parallelism: 1, batchSize: 1 });
+    job.fromSource(KinesisSource.json<Ev>('in'), WatermarkStrategy.forBoundedOutOfOrderness<Ev>(0).withTimestampAssigner((e) => e.ts))
+      .keyBy(() => 'one').process(new Logger(), { uid: 'log' }).sinkTo(sink('log'));
+    const late: number[] = [];
+    await replayInMemory(job, { in: lines([{ p: 'a', name: 'a', ts: 1000 }, { p: 'a', name: 'b', ts: 5000 }, { p: 'a', name: 'c', ts: 2000 }, { p: 'a', name: 'd', ts: 6000 }]) }, {
+      onBatch: (b) => b.stage === 'log' && late.push(b.late),
+    });
+    expect(late.reduce((a, b) => a + b, 0)).toBe(1); // c (2000) behind the watermark 4999
+  });
 });
