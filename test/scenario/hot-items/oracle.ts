@@ -8,6 +8,7 @@
 // shared generator).
 
 import type { Purchase } from "../purchases/generator.ts";
+import { slidingWindowsOf } from "../purchases/sliding.ts";
 
 export interface ItemCount {
   spuId: string;
@@ -39,24 +40,10 @@ export function expectedHotItems(purchases: Purchase[], sizeMs = 3_600_000, slid
   for (const [name, v] of Object.entries({ sizeMs, slideMs, topN })) {
     if (!Number.isSafeInteger(v) || v < 1) throw new Error(`expectedHotItems: ${name} must be a positive integer`);
   }
-  if (purchases.length === 0) return [];
-
-  const sorted = [...purchases].sort((a, b) => a.ts - b.ts);
-  // Smallest multiple of slideMs whose window still reaches the first ts;
-  // largest multiple of slideMs not after the last ts.
-  const firstStart = Math.floor((sorted[0].ts - sizeMs) / slideMs) * slideMs + slideMs;
-  const lastStart = Math.floor(sorted[sorted.length - 1].ts / slideMs) * slideMs;
-
   const out: HotItemsWindow[] = [];
-  let lo = 0; // first index with ts >= windowStart
-  let hi = 0; // first index with ts >= windowEnd (end is exclusive)
-  for (let windowStart = firstStart; windowStart <= lastStart; windowStart += slideMs) {
-    const windowEnd = windowStart + sizeMs;
-    while (lo < sorted.length && sorted[lo].ts < windowStart) lo++;
-    while (hi < sorted.length && sorted[hi].ts < windowEnd) hi++;
-    if (hi <= lo) continue; // gap in the data: no window is created
+  for (const { windowStart, windowEnd, events } of slidingWindowsOf(purchases, sizeMs, slideMs)) {
     const counts = new Map<string, number>();
-    for (let i = lo; i < hi; i++) counts.set(sorted[i].spuId, (counts.get(sorted[i].spuId) ?? 0) + 1);
+    for (const p of events) counts.set(p.spuId, (counts.get(p.spuId) ?? 0) + 1);
     const items = [...counts].map(([spuId, count]) => ({ spuId, count })).sort(compareItemCounts);
     out.push({ windowStart, windowEnd, items: items.slice(0, topN) });
   }
