@@ -8,9 +8,11 @@
  *   C. For the eddy runs: data records vs distinct keys per batch of the keyed stage, and the
  *      cost model (cost-model.ts) applied to those batches next to what was measured.
  *   D. A projection by the same model: cost per 1k events by records per keyed batch.
+ *   H. hot-items with and without window slicing, in memory (bench/hot-items.ts).
  *
- * Options: --skip-memory, --skip-local, --memory-events=N, --orders=N, --local-events=N,
- * --runs=N, --poll-ms=A[,B...] (poll interval(s) of the local event source emulation).
+ * Options: --skip-memory, --skip-local, --skip-hot-items, --memory-events=N, --orders=N, --local-events=N,
+ * --runs=N, --poll-ms=A[,B...] (poll interval(s) of the local event source emulation); the
+ * --hot-items-* options of bench/hot-items.ts.
  * See docs/benchmarks.md for the method and recorded results.
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -33,6 +35,7 @@ import { expectedOrderTimeout } from '../test/scenario/order-timeout/oracle.ts';
 import { generateOrderStream } from '../test/scenario/order-timeout/generator.ts';
 import { addCosts, batchCost, naiveCost } from './cost-model.ts';
 import { DynamoMeter } from './dynamo-meter.ts';
+import { benchHotItems } from './hot-items.ts';
 import keyedCountJob, { EMIT_EVERY } from './jobs/keyed-count.ts';
 import { zipfEvents, type KeyedEvent } from './zipf.ts';
 
@@ -596,5 +599,6 @@ out(`settings: ${JSON.stringify({ ...SETTINGS, zipf: ZIPF })}`);
 if (!flag('skip-memory')) await benchMemory();
 if (!flag('skip-local')) await benchLocal();
 projection();
+if (!flag('skip-hot-items')) await benchHotItems(args);
 out();
 out(`total ${fmt((performance.now() - started) / 1000, 1)} s`);

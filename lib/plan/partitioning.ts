@@ -8,9 +8,19 @@ import { createHash } from 'node:crypto';
 
 const HASH_SPACE = 1n << 128n;
 
+/** Recent hash keys: a hot key is hashed for every envelope and timer it has. */
+const recentHashes = new Map<string, bigint>();
+const RECENT_HASHES = 50_000;
+
 /** The 128-bit Kinesis hash key of a partition key, as Kinesis computes it. */
 export function hashKeyOf(key: string): bigint {
-  return BigInt('0x' + createHash('md5').update(key, 'utf8').digest('hex'));
+  let hash = recentHashes.get(key);
+  if (hash === undefined) {
+    hash = BigInt('0x' + createHash('md5').update(key, 'utf8').digest('hex'));
+    if (recentHashes.size >= RECENT_HASHES) recentHashes.clear();
+    recentHashes.set(key, hash);
+  }
+  return hash;
 }
 
 /** A hash key as a fixed-width hex string, so that string order equals numeric order. */

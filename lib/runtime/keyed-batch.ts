@@ -130,6 +130,7 @@ export class KeyedBatch extends BatchRun {
     };
     const range = await this.task.hashRange();
     for (const domain of ['E', 'P'] as const) {
+      this.timers.markKnown(domain, bounds[domain]); // queried below, or the hint says no stored timer is due by then
       if (bounds[domain] < this.cp.nextTimer[domain]) continue;
       const { due, next } = await findDueTimers(this.task.services.store, this.layout, range, domain, bounds[domain]);
       this.cache.seed(due.map((t) => timerItem(this.layout, t)));

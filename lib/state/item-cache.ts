@@ -5,6 +5,8 @@ interface Entry {
   /** The current value; undefined = absent. */
   item: Item | undefined;
   dirty: boolean;
+  /** Whether the store holds the item (as of the batch's start): undefined when not known (a blind write). */
+  stored?: boolean;
 }
 
 /**
@@ -41,14 +43,14 @@ export class ItemCache {
     if (missing.size === 0) return;
     const found = await this.store.batchGet([...missing.values()]);
     const byId = new Map(found.map((item) => [itemId(item), item]));
-    for (const [id, key] of missing) this.entries.set(id, { key, item: byId.get(id), dirty: false });
+    for (const [id, key] of missing) this.entries.set(id, { key, item: byId.get(id), dirty: false, stored: byId.has(id) });
   }
 
   /** Adds items just read by a query (not dirty), unless the batch already has them. */
   seed(items: Item[]): void {
     for (const item of items) {
       const id = itemId(item);
-      if (!this.entries.has(id)) this.entries.set(id, { key: { table: item.table, pk: item.pk, sk: item.sk }, item, dirty: false });
+      if (!this.entries.has(id)) this.entries.set(id, { key: { table: item.table, pk: item.pk, sk: item.sk }, item, dirty: false, stored: true });
     }
   }
 
@@ -68,12 +70,16 @@ export class ItemCache {
     return this.entries.has(itemId(key));
   }
 
-  /** Writes (or with `undefined`, deletes) an item in the cache. */
-  set(key: ItemKey, item: Item | undefined): void {
+  /**
+   * Writes (or with `undefined`, deletes) an item in the cache. `absentInStore`: the caller
+   * knows the store does not hold it (a timer due in this batch that the due-timer query did
+   * not find), so deleting it again needs no write.
+   */
+  set(key: ItemKey, item: Item | undefined, options: { absentInStore?: boolean } = {}): void {
     const id = itemId(key);
     const previous = this.entries.get(id);
     this.journal.push({ id, previous: previous && { ...previous } });
-    this.entries.set(id, { key, item, dirty: true });
+    this.entries.set(id, { key, item, dirty: true, stored: previous ? previous.stored : options.absentInStore ? false : undefined });
   }
 
   /**
@@ -86,7 +92,7 @@ export class ItemCache {
       const stored = await this.store.query(table, pk, { from: prefix, to: prefix + '\uffff' });
       for (const item of stored) {
         const id = itemId(item);
-        if (!this.entries.has(id)) this.entries.set(id, { key: { table, pk, sk: item.sk }, item, dirty: false });
+        if (!this.entries.has(id)) this.entries.set(id, { key: { table, pk, sk: item.sk }, item, dirty: false, stored: true });
       }
       this.scanned.add(scanId);
     }
@@ -139,7 +145,7 @@ export class ItemCache {
     for (const entry of this.entries.values()) {
       if (!entry.dirty) continue;
       if (entry.item) puts.push(entry.item);
-      else deletes.push(entry.key);
+      else if (entry.stored !== false) deletes.push(entry.key); // deleting what the store never held costs a write for nothing
     }
     return { puts, deletes };
   }

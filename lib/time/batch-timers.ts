@@ -17,8 +17,15 @@ import { compareTimers, timerId, timerItem, timerItemKey, type Timer, type Timer
 export class BatchTimers {
   private readonly queue: Timer[] = [];
   private readonly queued = new Set<string>();
+  /** Per domain: every stored timer up to this time was read into the cache (or the hint proved there is none). */
+  private readonly knownUpTo: Record<TimerDomain, number> = { E: -Infinity, P: -Infinity };
 
   constructor(private readonly cache: ItemCache, private readonly layout: TimerLayout) {}
+
+  /** Says that the store's timers of `domain` up to `ts` are all known to the batch. */
+  markKnown(domain: TimerDomain, ts: number): void {
+    this.knownUpTo[domain] = ts;
+  }
 
   /** Timers read from the store (already seeded into the cache). */
   addExisting(timers: Timer[]): void {
@@ -27,7 +34,8 @@ export class BatchTimers {
 
   register(timer: Timer): void {
     const key = timerItemKey(this.layout, timer);
-    if (!this.cache.peek(key)) this.cache.set(key, timerItem(this.layout, timer));
+    // Not in the cache though all stored timers up to its time are: the store does not hold it.
+    if (!this.cache.peek(key)) this.cache.set(key, timerItem(this.layout, timer), { absentInStore: timer.ts <= this.knownUpTo[timer.domain] });
     this.enqueue(timer);
   }
 
