@@ -39,19 +39,9 @@ import type { CommitRequest, Item, ItemKey } from '../lib/state/store.ts';
 import { expectedHotItems } from '../test/scenario/hot-items/oracle.ts';
 import { generatePurchases, type Purchase } from '../test/scenario/purchases/generator.ts';
 import { itemSize } from './dynamo-meter.ts';
+import { fmt, note, out, table } from './report.ts';
 
-const out = (line = '') => process.stdout.write(line + '\n');
-const note = (line: string) => process.stderr.write(`bench: ${line}\n`);
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function table(headers: string[], rows: (string | number)[][]): void {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  out(line(headers));
-  out(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of cells.slice(1)) out(line(r));
-}
 
 function settings(args: string[]) {
   const option = (name: string, fallback: number) => {

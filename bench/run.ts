@@ -38,6 +38,7 @@ import { DynamoMeter } from './dynamo-meter.ts';
 import { benchHotItems } from './hot-items.ts';
 import keyedCountJob, { EMIT_EVERY } from './jobs/keyed-count.ts';
 import { zipfEvents, type KeyedEvent } from './zipf.ts';
+import { fmt, note, out, table } from './report.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -72,22 +73,10 @@ const SETTINGS = {
 };
 
 const KEYED_STAGE = 'keyed-count';
-const out = (line = '') => process.stdout.write(line + '\n');
-const note = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 // ---------------------------------------------------------------------------------------------
-// Output helpers
+// Output helpers (the tables themselves: report.ts)
 
-function table(headers: string[], rows: (string | number)[][]): void {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  out(line(headers));
-  out(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of cells.slice(1)) out(line(r));
-}
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const per1k = (n: number, events: number) => (n * 1000) / events;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
