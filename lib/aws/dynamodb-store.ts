@@ -1,6 +1,5 @@
 import {
   BatchGetCommand,
-  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,

@@ -3,31 +3,13 @@
  * `eddy replay` command on a generated order stream, its sink files compared with the
  * independent oracle.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { localEndpoints } from '../../support/stack.ts';
+import { replayCli } from '../../support/replay-cli.ts';
 import { generateOrderStream, toJsonl } from './generator.ts';
 import { malformedOrderLines } from './malformed.ts';
 import { expectedOrderTimeout, sortRows } from './oracle.ts';
 
-const run = promisify(execFile);
-
-async function replay(lines: string): Promise<{ dir: string; read: (name: string) => Promise<any[]> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'eddy-order-timeout-'));
-  await writeFile(join(dir, 'orders.jsonl'), lines);
-  const endpoints = localEndpoints();
-  const { stderr } = await run('node', ['bin/eddy.mjs', 'replay', 'order-timeout', '--input', `orders=${join(dir, 'orders.jsonl')}`, '--out', join(dir, 'out'), '--quiet'], {
-    env: { ...process.env, EDDY_DYNAMODB_ENDPOINT: endpoints.dynamodb, EDDY_KINESIS_ENDPOINT: endpoints.kinesis, EDDY_BATCH_LOG: join(dir, 'batches.jsonl') },
-    timeout: 240_000,
-  });
-  await writeFile(join(dir, 'stderr.txt'), stderr); // kept for a post-mortem of a failed run
-  const read = async (name: string) => (await readFile(join(dir, 'out', `${name}.jsonl`), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  return { dir, read };
-}
+const replay = (lines: string) => replayCli('order-timeout', { orders: lines });
 
 describe('eddy replay order-timeout', () => {
   it('matches the contract on a stream with duplicates, PAID before CREATED and late payments', async () => {
