@@ -93,3 +93,34 @@ export abstract class KeyedProcessFunction<K, I, O> {
   /** Called when a timer of the current key fires. */
   onTimer(_timestamp: number, _ctx: OnTimerContext<K>, _out: Collector<O>): void | Promise<void> {}
 }
+
+/** Handed to a {@link ProcessFunction}'s `processElement` (Flink `ProcessFunction.Context`, without timers: those need a key). */
+export interface ProcessContext {
+  /** Event time of the record. */
+  timestamp(): number;
+  /** Emits to a side output; read it with `getSideOutput(tag)`. */
+  output<X>(tag: OutputTag<X>, value: X): void;
+}
+
+/**
+ * Processes the records of a stream that is not keyed, one at a time, with side outputs
+ * (Flink `ProcessFunction`). No state and no timers (those need a key: use `keyBy` and a
+ * {@link KeyedProcessFunction}); it runs chained in the stage before it, so the stream is not
+ * shuffled. `processElement` is synchronous.
+ *
+ * @example
+ * ```ts
+ * const refunds = new OutputTag<Order>('refunds');
+ * class SplitRefunds extends ProcessFunction<Order, Order> {
+ *   processElement(o: Order, ctx: ProcessContext, out: Collector<Order>) {
+ *     if (o.amount < 0) ctx.output(refunds, o);
+ *     else out.collect(o);
+ *   }
+ * }
+ * const sales = orders.process(new SplitRefunds());
+ * sales.getSideOutput(refunds).sinkTo(KinesisSink.json('refunds', { partitionKey: (o) => o.orderId }));
+ * ```
+ */
+export abstract class ProcessFunction<I, O> {
+  abstract processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
+}

@@ -17,7 +17,9 @@ export {
 export type { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state.ts';
 export {
   KeyedProcessFunction,
+  ProcessFunction,
   TimeDomain,
+  type ProcessContext,
   type Collector,
   type KeyedContext,
   type OnTimerContext,

@@ -1,4 +1,4 @@
-import type { KeyedProcessFunction } from './functions.ts';
+import { ProcessFunction, type KeyedProcessFunction } from './functions.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import type { JobGraph, KeySelector } from '../plan/graph.ts';
@@ -33,6 +33,15 @@ export class DataStream<T> {
     return new DataStream<R>(this.graph, this.graph.add({ kind: 'flatMap', input: this.nodeId, fn }));
   }
 
+  /**
+   * Runs a {@link ProcessFunction} on every record, chained into this stage (no shuffle): for
+   * routing to side outputs in one pass.
+   */
+  process<O>(fn: ProcessFunction<T, O>, options: { uid?: string } = {}): ProcessedStream<O> {
+    const uid = options.uid ?? `process-${this.graph.nodes.length}`;
+    return new ProcessedStream<O>(this.graph, this.graph.add({ kind: 'processFn', input: this.nodeId, fn, uid }));
+  }
+
   /** Repartitions by key: records of one key go to one shard of the next stage, in order. */
   keyBy<K extends string | number>(key: (value: T) => K): KeyedStream<K, T> {
     const id = this.graph.add({ kind: 'keyBy', input: this.nodeId, key: key as KeySelector<T> });
@@ -51,7 +60,8 @@ export class KeyedStream<K, T> extends DataStream<T> {
    * Runs a {@link KeyedProcessFunction} on every record with keyed state and timers.
    * `uid` names the operator's state; keep it stable across job versions (default `process-<n>`).
    */
-  process<O>(fn: KeyedProcessFunction<K, T, O>, options: { uid?: string } = {}): ProcessedStream<O> {
+  override process<O>(fn: KeyedProcessFunction<K, T, O>, options: { uid?: string } = {}): ProcessedStream<O> {
+    if (fn instanceof ProcessFunction) throw new Error('a keyed stream takes a KeyedProcessFunction (with keyed state and timers); a ProcessFunction goes before keyBy');
     const uid = options.uid ?? `process-${this.graph.nodes.length}`;
     if (!/^[A-Za-z0-9_-]+$/.test(uid)) throw new Error(`operator uid must match [A-Za-z0-9_-]+, got "${uid}"`);
     const id = this.graph.add({ kind: 'process', input: this.nodeId, fn, uid });

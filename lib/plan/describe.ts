@@ -33,6 +33,7 @@ function nodeLabel(graph: JobGraph, id: number): string {
     case 'source':
       return `source(${node.source.name})`;
     case 'process':
+    case 'processFn':
       return `process(${node.uid})`;
     case 'sideOutput':
       return `sideOutput(${node.tag.id})`;

@@ -2,7 +2,7 @@
  * The logical job graph that the fluent API builds and the planner cuts into stages.
  * Nodes refer to their input by id; the graph is append-only while a job is defined.
  */
-import type { KeyedProcessFunction } from '../api/functions.ts';
+import type { KeyedProcessFunction, ProcessFunction } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import type { WatermarkStrategy } from '../api/watermark.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
@@ -17,6 +17,8 @@ export type GraphNode =
   | { id: number; kind: 'flatMap'; input: number; fn: (value: any) => Iterable<any> }
   | { id: number; kind: 'keyBy'; input: number; key: KeySelector<any> }
   | { id: number; kind: 'process'; input: number; fn: KeyedProcessFunction<any, any, any>; uid: string; parallelism?: number }
+  /** A ProcessFunction on a stream that is not keyed: chained into the stage before it. */
+  | { id: number; kind: 'processFn'; input: number; fn: ProcessFunction<any, any>; uid: string }
   | { id: number; kind: 'sideOutput'; input: number; tag: OutputTag<any> }
   | { id: number; kind: 'sink'; input: number; sink: SinkSpec<any> };
 

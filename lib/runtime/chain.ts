@@ -87,6 +87,18 @@ export class StageChain {
         if (!out || out.kind !== 'stage') throw new Error(`stage ${this.stage.id}: keyBy node ${node.id} has no target stage`);
         return (v, ts) => this.outputs().toStage(out.stream, encodeKey(node.key(v)), ts, v);
       }
+      case 'processFn': {
+        const main = this.fanOut(node.id, (n) => n.kind !== 'sideOutput');
+        const sides = new Map<string, Push>();
+        for (const c of this.graph.consumers(node.id)) if (c.kind === 'sideOutput') sides.set(c.tag.id, this.fanOut(c.id));
+        let ts = 0;
+        const ctx = { timestamp: () => ts, output: (tag: { id: string }, value: unknown) => sides.get(tag.id)?.(value, ts) };
+        const out = { collect: (value: unknown) => main(value, ts) };
+        return (v, t) => {
+          ts = t;
+          node.fn.processElement(v, ctx, out);
+        };
+      }
       case 'sink':
         return (v) => this.outputs().toSink(node.sink.name, v);
       case 'sideOutput':
