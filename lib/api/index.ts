@@ -27,6 +27,7 @@ export {
   type TimerService,
 } from './functions.ts';
 export type { JobOptions } from '../plan/graph.ts';
-export { KinesisSource } from '../connectors/kinesis-source.ts';
+export { KinesisSource, type WithRaw } from '../connectors/kinesis-source.ts';
+export type { MaxwellRecord, DebeziumRecord } from '../connectors/change-records.ts';
 export { KinesisSink, DynamoDbSink } from '../connectors/sinks.ts';
 export * from '../window/index.ts';

@@ -1,5 +1,9 @@
 import type { ZodType } from 'zod';
+import { decodeDebezium, decodeMaxwell, type DebeziumRecord, type MaxwellRecord } from './change-records.ts';
 import { DecodeError, type SourceSpec } from './source-spec.ts';
+
+/** A decoded change record together with the JSON object it came from (for passing it on whole). */
+export type WithRaw<R> = R & { raw: Record<string, unknown> };
 
 export interface KinesisJsonSourceOptions<T> {
   /** Validates and types each record; a record that fails goes to the dead-letter table. */
@@ -37,7 +41,40 @@ export const KinesisSource = {
       decode: (data) => decodeJson(data, options.schema),
     };
   },
+
+  /**
+   * A Kinesis stream of Maxwell JSON change records (MySQL binlog). Malformed change records
+   * go to the dead-letter table with the reason; `tsMs` is Maxwell's `ts` (seconds) in ms.
+   *
+   * @example
+   * ```ts
+   * const changes = job.fromSource(KinesisSource.maxwell('maxwell'),
+   *   WatermarkStrategy.forBoundedOutOfOrderness<WithRaw<MaxwellRecord>>(5000).withTimestampAssigner((c) => c.tsMs));
+   * ```
+   */
+  maxwell(name: string, options: Omit<KinesisJsonSourceOptions<Record<string, unknown>>, 'schema'> = {}): SourceSpec<WithRaw<MaxwellRecord>> {
+    return changeSource(name, options, decodeMaxwell);
+  },
+
+  /** A Kinesis stream of Debezium JSON change events. @example `KinesisSource.debezium('inventory-cdc')` */
+  debezium(name: string, options: Omit<KinesisJsonSourceOptions<Record<string, unknown>>, 'schema'> = {}): SourceSpec<WithRaw<DebeziumRecord>> {
+    return changeSource(name, options, decodeDebezium);
+  },
 };
+
+function changeSource<R>(name: string, options: Omit<KinesisJsonSourceOptions<Record<string, unknown>>, 'schema'>, decode: (value: unknown) => R): SourceSpec<WithRaw<R>> {
+  return {
+    kind: 'kinesis',
+    name,
+    streamName: options.streamName,
+    shards: options.shards ?? 1,
+    partitionKey: options.partitionKey as ((value: WithRaw<R>) => string) | undefined,
+    decode: (data) => {
+      const raw = decodeJson<Record<string, unknown>>(data, undefined);
+      return { ...decode(raw), raw };
+    },
+  };
+}
 
 function decodeJson<T>(data: Uint8Array, schema: ZodType<T> | undefined): T {
   let text: string;

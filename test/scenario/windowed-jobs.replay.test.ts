@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateRequests } from './anti-crawler/generator.ts';
+import { generateMaxwell } from './cdc-split/generator.ts';
+import { expectedCdcSplit } from './cdc-split/oracle.ts';
 import { expectedAlerts } from './anti-crawler/oracle.ts';
 import { expectedHotItems } from './hot-items/oracle.ts';
 import { checkHourlyStream, expectedHourlyFinals } from './hourly-uv/oracle.ts';
@@ -15,6 +17,7 @@ import { replayCli, type ReplayRun } from '../support/replay-cli.ts';
 const purchases = generatePurchases({ seed: 11, events: 300, users: 80, items: 20, spanMs: 2 * 3_600_000 });
 const purchaseLines = purchases.map((p) => JSON.stringify(p)).join('\n') + '\n';
 const requests = generateRequests({ seed: 8, ips: 16, requests: 700 });
+const changes = generateMaxwell({ seed: 12, records: 400 });
 const byWindow = (a: any, b: any) => a.windowStart - b.windowStart;
 const byIp = (a: any, b: any) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.lastTs - b.lastTs || a.firstTs - b.firstTs);
 
@@ -35,9 +38,13 @@ const jobs: { job: string; inputs: Record<string, string>; check: (run: ReplayRu
     expect(expected.length).toBeGreaterThan(0);
     expect((await run.read('alerts')).sort(byIp)).toEqual([...expected].sort(byIp));
   } },
+  { job: 'cdc-split', inputs: { maxwell: changes.map((c) => JSON.stringify(c)).join('\n') + '\n' }, check: async (run) => {
+    const expected = expectedCdcSplit(changes);
+    for (const sink of ['orders', 'order_detail', 'user_info', 'other'] as const) expect(await run.read(sink)).toEqual(expected[sink]);
+  } },
 ];
 
-describe('eddy replay of the windowed jobs', () => {
+describe('eddy replay of the windowed jobs and cdc-split', () => {
   for (const { job, inputs, check } of jobs) {
     it(`${job} matches its contract`, async () => {
       const run = await replayCli(job, inputs);
