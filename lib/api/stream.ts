@@ -42,6 +42,20 @@ export class DataStream<T> {
     return new ProcessedStream<O>(this.graph, this.graph.add({ kind: 'processFn', input: this.nodeId, fn, uid }));
   }
 
+  /**
+   * Merges this stream with others of the same type (Flink `union`). Each input keeps its own
+   * stage; after a `keyBy`, the next stage reads them all and its watermark is the minimum of theirs.
+   *
+   * @example
+   * ```ts
+   * clicks.map(toActivity).union(views.map(toActivity)).keyBy((a) => a.userId).process(new CountActivity());
+   * ```
+   */
+  union(...others: DataStream<T>[]): DataStream<T> {
+    if (others.length === 0) throw new Error('union needs at least one other stream');
+    return new DataStream<T>(this.graph, this.graph.add({ kind: 'union', input: this.nodeId, others: others.map((o) => o.nodeId) }));
+  }
+
   /** Repartitions by key: records of one key go to one shard of the next stage, in order. */
   keyBy<K extends string | number>(key: (value: T) => K): KeyedStream<K, T> {
     const id = this.graph.add({ kind: 'keyBy', input: this.nodeId, key: key as KeySelector<T> });

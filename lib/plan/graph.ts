@@ -20,6 +20,8 @@ export type GraphNode =
   /** A ProcessFunction on a stream that is not keyed: chained into the stage before it. */
   | { id: number; kind: 'processFn'; input: number; fn: ProcessFunction<any, any>; uid: string }
   | { id: number; kind: 'sideOutput'; input: number; tag: OutputTag<any> }
+  /** Merges streams of one type (Flink `union`): `input` and every one of `others`. */
+  | { id: number; kind: 'union'; input: number; others: number[] }
   | { id: number; kind: 'sink'; input: number; sink: SinkSpec<any> };
 
 export type GraphNodeKind = GraphNode['kind'];
@@ -78,6 +80,6 @@ export class JobGraph {
 
   /** Nodes that read from `id`, in definition order. */
   consumers(id: number): GraphNode[] {
-    return this.nodes.filter((n) => n.kind !== 'source' && n.input === id);
+    return this.nodes.filter((n) => n.kind !== 'source' && (n.input === id || (n.kind === 'union' && n.others.includes(id))));
   }
 }

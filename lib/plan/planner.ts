@@ -43,6 +43,7 @@ export function planJob(graph: JobGraph): Plan {
 
   for (const stage of stages) {
     const visit = (node: GraphNode) => {
+      if (stage.nodes.includes(node.id)) return; // reached again through a union
       stage.nodes.push(node.id);
       if (node.kind === 'keyBy') {
         const consumers = graph.consumers(node.id);

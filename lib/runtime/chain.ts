@@ -102,6 +102,7 @@ export class StageChain {
       case 'sink':
         return (v) => this.outputs().toSink(node.sink.name, v);
       case 'sideOutput':
+      case 'union':
         return this.fanOut(node.id);
       default:
         throw new Error(`stage ${this.stage.id}: cannot chain a ${node.kind}`);
