@@ -94,6 +94,29 @@ export abstract class KeyedProcessFunction<K, I, O> {
   onTimer(_timestamp: number, _ctx: OnTimerContext<K>, _out: Collector<O>): void | Promise<void> {}
 }
 
+/**
+ * Processes two keyed streams connected into one stage (Flink `KeyedCoProcessFunction`): both
+ * inputs' records of a key go to the same shard, in order per input, and share the key's state
+ * and timers — for joins and enrichment.
+ *
+ * @example
+ * ```ts
+ * class JoinLines extends KeyedCoProcessFunction<string, Order, Detail, Line> {
+ *   processElement1(o: Order, ctx: KeyedContext<string>, out: Collector<Line>) { ... }  // orders
+ *   processElement2(d: Detail, ctx: KeyedContext<string>, out: Collector<Line>) { ... } // details
+ * }
+ * orders.connect(details).keyBy((o) => o.orderId, (d) => d.orderId).process(new JoinLines(), { uid: 'join' });
+ * ```
+ */
+export abstract class KeyedCoProcessFunction<K, I1, I2, O> {
+  /** Called once per instance before any record; obtain state handles here. */
+  open(_ctx: RuntimeContext): void | Promise<void> {}
+  abstract processElement1(value: I1, ctx: KeyedContext<K>, out: Collector<O>): void | Promise<void>;
+  abstract processElement2(value: I2, ctx: KeyedContext<K>, out: Collector<O>): void | Promise<void>;
+  /** Called when a timer of the current key fires. */
+  onTimer(_timestamp: number, _ctx: OnTimerContext<K>, _out: Collector<O>): void | Promise<void> {}
+}
+
 /** Handed to a {@link ProcessFunction}'s `processElement` (Flink `ProcessFunction.Context`, without timers: those need a key). */
 export interface ProcessContext {
   /** Event time of the record. */

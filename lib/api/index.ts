@@ -1,6 +1,6 @@
 /** The public API of eddy: everything a job module imports. */
 export { Job } from './job.ts';
-export { DataStream, KeyedStream, ProcessedStream } from './stream.ts';
+export { DataStream, KeyedStream, ProcessedStream, ConnectedStreams, ConnectedKeyedStreams } from './stream.ts';
 export { WatermarkStrategy } from './watermark.ts';
 export { OutputTag } from './output-tag.ts';
 export { Time, MAX_WATERMARK, MIN_WATERMARK } from './time.ts';
@@ -17,6 +17,7 @@ export {
 export type { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state.ts';
 export {
   KeyedProcessFunction,
+  KeyedCoProcessFunction,
   ProcessFunction,
   TimeDomain,
   type ProcessContext,

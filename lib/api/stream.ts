@@ -1,4 +1,4 @@
-import { ProcessFunction, type KeyedProcessFunction } from './functions.ts';
+import { ProcessFunction, type KeyedCoProcessFunction, type KeyedProcessFunction } from './functions.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import type { JobGraph, KeySelector } from '../plan/graph.ts';
@@ -56,6 +56,19 @@ export class DataStream<T> {
     return new DataStream<T>(this.graph, this.graph.add({ kind: 'union', input: this.nodeId, others: others.map((o) => o.nodeId) }));
   }
 
+  /**
+   * Connects this stream with another of a different type (Flink `connect`); key both with
+   * `keyBy(key1, key2)` and process them in one stage with a {@link KeyedCoProcessFunction}.
+   *
+   * @example
+   * ```ts
+   * orders.connect(details).keyBy((o) => o.orderId, (d) => d.orderId).process(new JoinLines(), { uid: 'join' });
+   * ```
+   */
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2> {
+    return new ConnectedStreams<T, T2>(this.graph, this.nodeId, other.nodeId);
+  }
+
   /** Repartitions by key: records of one key go to one shard of the next stage, in order. */
   keyBy<K extends string | number>(key: (value: T) => K): KeyedStream<K, T> {
     const id = this.graph.add({ kind: 'keyBy', input: this.nodeId, key: key as KeySelector<T> });
@@ -107,6 +120,30 @@ export class KeyedStream<K, T> extends DataStream<T> {
     const windowed = this.window(GlobalWindows.create<T>());
     if (slide === undefined) return windowed.trigger(PurgingTrigger.of(CountTrigger.of<T>(size)));
     return windowed.evictor(CountEvictor.of<T>(size)).trigger(CountTrigger.of<T>(slide));
+  }
+}
+
+/** Two connected streams (Flink `ConnectedStreams`); `keyBy` both to process them together. */
+export class ConnectedStreams<T1, T2> {
+  constructor(private readonly graph: JobGraph, private readonly first: number, private readonly second: number) {}
+
+  /** Keys both inputs; records of equal keys (as JSON values) meet in one shard of the next stage. */
+  keyBy<K extends string | number>(key1: (value: T1) => K, key2: (value: T2) => K): ConnectedKeyedStreams<K, T1, T2> {
+    const a = this.graph.add({ kind: 'keyBy', input: this.first, key: key1 as KeySelector<T1> });
+    const b = this.graph.add({ kind: 'keyBy', input: this.second, key: key2 as KeySelector<T2> });
+    return new ConnectedKeyedStreams<K, T1, T2>(this.graph, a, b);
+  }
+}
+
+/** Two keyed inputs of one stage. */
+export class ConnectedKeyedStreams<K, T1, T2> {
+  constructor(private readonly graph: JobGraph, private readonly first: number, private readonly second: number) {}
+
+  /** Runs a {@link KeyedCoProcessFunction}: both inputs share the key's state and timers. */
+  process<O>(fn: KeyedCoProcessFunction<K, T1, T2, O>, options: { uid?: string } = {}): ProcessedStream<O> {
+    const uid = options.uid ?? `co-process-${this.graph.nodes.length}`;
+    if (!/^[A-Za-z0-9_-]+$/.test(uid)) throw new Error(`operator uid must match [A-Za-z0-9_-]+, got "${uid}"`);
+    return new ProcessedStream<O>(this.graph, this.graph.add({ kind: 'process', input: this.first, other: this.second, fn, uid }));
   }
 }
 

@@ -2,7 +2,7 @@
  * The logical job graph that the fluent API builds and the planner cuts into stages.
  * Nodes refer to their input by id; the graph is append-only while a job is defined.
  */
-import type { KeyedProcessFunction, ProcessFunction } from '../api/functions.ts';
+import type { KeyedCoProcessFunction, KeyedProcessFunction, ProcessFunction } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import type { WatermarkStrategy } from '../api/watermark.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
@@ -16,7 +16,8 @@ export type GraphNode =
   | { id: number; kind: 'filter'; input: number; fn: (value: any) => boolean }
   | { id: number; kind: 'flatMap'; input: number; fn: (value: any) => Iterable<any> }
   | { id: number; kind: 'keyBy'; input: number; key: KeySelector<any> }
-  | { id: number; kind: 'process'; input: number; fn: KeyedProcessFunction<any, any, any>; uid: string; parallelism?: number }
+  /** A keyed stage's entry; with `other`, a second keyed input (connect) and a co-process function. */
+  | { id: number; kind: 'process'; input: number; other?: number; fn: KeyedProcessFunction<any, any, any> | KeyedCoProcessFunction<any, any, any, any>; uid: string; parallelism?: number }
   /** A ProcessFunction on a stream that is not keyed: chained into the stage before it. */
   | { id: number; kind: 'processFn'; input: number; fn: ProcessFunction<any, any>; uid: string }
   | { id: number; kind: 'sideOutput'; input: number; tag: OutputTag<any> }
@@ -80,6 +81,6 @@ export class JobGraph {
 
   /** Nodes that read from `id`, in definition order. */
   consumers(id: number): GraphNode[] {
-    return this.nodes.filter((n) => n.kind !== 'source' && (n.input === id || (n.kind === 'union' && n.others.includes(id))));
+    return this.nodes.filter((n) => n.kind !== 'source' && (n.input === id || (n.kind === 'union' && n.others.includes(id)) || (n.kind === 'process' && n.other === id)));
   }
 }

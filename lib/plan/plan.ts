@@ -6,7 +6,8 @@ import type { JobOptions } from './graph.ts';
 
 /** Where a stage sends what its operator chain emits. */
 export type PlanOutput =
-  | { kind: 'stage'; viaNode: number; stage: string; stream: string }
+  /** `input` 2: the records enter the target's second input (connect). */
+  | { kind: 'stage'; viaNode: number; stage: string; stream: string; input?: 2 }
   | { kind: 'sink'; viaNode: number; sink: string; sinkKind: 'kinesis' | 'dynamodb'; target: string };
 
 export interface PlanStage {

@@ -49,8 +49,9 @@ export function planJob(graph: JobGraph): Plan {
         const consumers = graph.consumers(node.id);
         const target = consumers.length === 1 && consumers[0].kind === 'process' ? stageOfEntry.get(consumers[0].id) : undefined;
         if (!target) throw new Error(`job ${job}: keyBy (node ${node.id}) must be followed by exactly one process()`);
-        stage.outputs.push({ kind: 'stage', viaNode: node.id, stage: target.id, stream: target.input.stream });
-        target.upstream.push(stage.id);
+        const second = (consumers[0] as Extract<GraphNode, { kind: 'process' }>).other === node.id;
+        stage.outputs.push({ kind: 'stage', viaNode: node.id, stage: target.id, stream: target.input.stream, ...(second ? { input: 2 as const } : {}) });
+        if (!target.upstream.includes(stage.id)) target.upstream.push(stage.id);
         return;
       }
       if (node.kind === 'sink') {

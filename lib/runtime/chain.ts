@@ -85,7 +85,7 @@ export class StageChain {
       case 'keyBy': {
         const out = this.stage.outputs.find((o) => o.kind === 'stage' && o.viaNode === node.id);
         if (!out || out.kind !== 'stage') throw new Error(`stage ${this.stage.id}: keyBy node ${node.id} has no target stage`);
-        return (v, ts) => this.outputs().toStage(out.stream, encodeKey(node.key(v)), ts, v);
+        return (v, ts) => this.outputs().toStage(out.stream, encodeKey(node.key(v)), ts, v, out.input);
       }
       case 'processFn': {
         const main = this.fanOut(node.id, (n) => n.kind !== 'sideOutput');

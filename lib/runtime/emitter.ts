@@ -53,7 +53,7 @@ async function emitOnShards(client: StreamClient, stream: string, shards: ShardI
   const perShard = new Map<string, Sized[]>(shards.map((s) => [s.shardId, []]));
   for (const e of options.envelopes) {
     const shard = shardForHash(shards, hashKeyOf(e.key));
-    perShard.get(shard.shardId)!.push({ envelope: { kind: 'data', key: e.key, ts: e.ts, payload: e.payload, origin: e.origin }, bytes: e.bytes });
+    perShard.get(shard.shardId)!.push({ envelope: { kind: 'data', key: e.key, ts: e.ts, payload: e.payload, origin: e.origin, ...(e.input ? { in: e.input } : {}) }, bytes: e.bytes });
   }
   const control: Sized[] = [];
   if (options.watermark !== undefined) control.push({ envelope: { kind: 'watermark', watermark: options.watermark }, bytes: 60 });

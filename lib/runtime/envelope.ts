@@ -12,7 +12,8 @@ export interface Origin {
 }
 
 export type Envelope =
-  | { kind: 'data'; key: string; ts: number; payload: unknown; origin: Origin }
+  /** `in` 2: for the stage's second input (connect); absent for the first. */
+  | { kind: 'data'; key: string; ts: number; payload: unknown; origin: Origin; in?: 2 }
   /** Watermark of the sending upstream shard. */
   | { kind: 'watermark'; watermark: number }
   /** End of input of the sending upstream shard. */
@@ -64,7 +65,7 @@ export function decodeEnvelopes(data: Uint8Array): EnvelopeRecord {
 function validateEnvelope(e: any): asserts e is Envelope {
   const ok =
     e &&
-    ((e.kind === 'data' && typeof e.key === 'string' && Number.isFinite(e.ts) && e.origin && typeof e.origin.seq === 'string' && Number.isInteger(e.origin.index)) ||
+    ((e.kind === 'data' && typeof e.key === 'string' && Number.isFinite(e.ts) && e.origin && typeof e.origin.seq === 'string' && Number.isInteger(e.origin.index) && (e.in === undefined || e.in === 2)) ||
       (e.kind === 'watermark' && Number.isFinite(e.watermark)) ||
       e.kind === 'end' ||
       (e.kind === 'tick' && (e.watermark === undefined || Number.isFinite(e.watermark))));

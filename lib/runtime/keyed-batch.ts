@@ -164,7 +164,7 @@ export class KeyedBatch extends BatchRun {
           this.task.outputs.rollback(outMark);
         };
         try {
-          await this.retrying(() => this.task.chain.keyed!.processElement(e.key, e.ts, e.payload), undo);
+          await this.retrying(() => this.task.chain.keyed!.processElement(e.key, e.ts, e.payload, e.in ?? 1), undo);
         } catch (error) {
           undo();
           this.deadLetter(record.seq, index, JSON.stringify(e), error);

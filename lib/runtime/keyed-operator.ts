@@ -1,4 +1,5 @@
 import {
+  KeyedCoProcessFunction,
   TimeDomain,
   type Collector,
   type KeyedContext,
@@ -58,7 +59,7 @@ export interface OperatorBatch {
  */
 export class KeyedOperator {
   readonly descriptors: AnyStateDescriptor[] = [];
-  private readonly fn: KeyedProcessFunction<unknown, unknown, unknown>;
+  private readonly fn: KeyedProcessFunction<unknown, unknown, unknown> | KeyedCoProcessFunction<unknown, unknown, unknown, unknown>;
   private batch: OperatorBatch | undefined;
   /** The current key in its canonical (JSON) form, as state and timers store it. */
   private key = '';
@@ -68,7 +69,7 @@ export class KeyedOperator {
   private domain = TimeDomain.EVENT_TIME;
 
   constructor(
-    fn: KeyedProcessFunction<unknown, unknown, unknown>,
+    fn: KeyedProcessFunction<unknown, unknown, unknown> | KeyedCoProcessFunction<unknown, unknown, unknown, unknown>,
     private readonly ids: { jobName: string; stageId: string; operatorUid: string },
     private readonly emit: (value: unknown, ts: number) => void,
     private readonly emitSide: (tagId: string, value: unknown, ts: number) => void,
@@ -119,11 +120,15 @@ export class KeyedOperator {
     return out;
   }
 
-  async processElement(key: string, ts: number, value: unknown): Promise<void> {
+  /** Runs the function on a record of input 1 or, for a co-process function, input 2. */
+  async processElement(key: string, ts: number, value: unknown, input: 1 | 2 = 1): Promise<void> {
     this.setKey(key);
     this.ts = ts;
     this.outputTs = undefined;
-    await this.fn.processElement(value, this.context, this.collector);
+    const fn = this.fn;
+    if (!(fn instanceof KeyedCoProcessFunction)) await fn.processElement(value, this.context, this.collector);
+    else if (input === 1) await fn.processElement1(value, this.context, this.collector);
+    else await fn.processElement2(value, this.context, this.collector);
   }
 
   async onTimer(timer: Timer): Promise<void> {

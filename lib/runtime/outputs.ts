@@ -8,6 +8,8 @@ export interface StageEnvelopeOut {
   origin: Origin;
   /** Encoded size, measured when the output was made (so a record too big to send fails its own input). */
   bytes: number;
+  /** The target stage's second input (connect). */
+  input?: 2;
 }
 
 /** Kinesis records hold 1 MiB; an output must fit one with room for the record header. */
@@ -48,11 +50,11 @@ export class BatchOutputs {
     }
   }
 
-  toStage(stream: string, key: string, ts: number, payload: unknown): void {
+  toStage(stream: string, key: string, ts: number, payload: unknown, input?: 2): void {
     const bytes = encodedSize(payload) + key.length + 120; // + the envelope's own fields
     let list = this.envelopes.get(stream);
     if (!list) this.envelopes.set(stream, (list = []));
-    list.push({ key, ts, payload, origin: { seq: this.seq, index: this.index++ }, bytes });
+    list.push({ key, ts, payload, origin: { seq: this.seq, index: this.index++ }, bytes, ...(input ? { input } : {}) });
   }
 
   toSink(sink: string, value: unknown): void {
