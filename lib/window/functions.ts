@@ -3,10 +3,12 @@
  * contents are kept: an accumulator (reduce / aggregate: one value per window, O(1) state) or
  * the elements themselves (process functions and evictors).
  */
-import type { Collector } from '../api/functions.ts';
+import type { Collector, KeyedContext } from '../api/functions.ts';
+import { MAX_WATERMARK } from '../api/time.ts';
+import { operatorInternals } from '../runtime/keyed-operator.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import type { AggregateFunction, ReduceFunction } from '../api/state-descriptors.ts';
-import type { TimeWindow } from './windows.ts';
+import { maxTimestamp, type TimeWindow } from './windows.ts';
 
 export interface WindowContext {
   readonly window: TimeWindow;
@@ -58,4 +60,29 @@ export function aggregateContents<IN, ACC, OUT>(agg: AggregateFunction<IN, ACC, 
 /** Elements kept as they are; `finish` turns the (evicted) list into the function's input. */
 export function elementContents<IN, R>(finish: (elements: IN[]) => R[]): WindowContents<IN, IN[], R> {
   return { keepsElements: true, add: (acc, v) => [...(acc ?? []), v], merge: (a, b) => [...a, ...b], results: finish };
+}
+
+/**
+ * Emits a fired window's result: through the window function when there is one, else the
+ * inputs as they are; every output is stamped with the window's last instant (Flink's window
+ * result timestamp), except for windows that never end (global ones keep the record's time).
+ *
+ * @example
+ * ```ts
+ * await emitWindowResult(window, [count], spec.fn, ctx, out);
+ * ```
+ */
+export async function emitWindowResult<OUT>(window: TimeWindow, inputs: unknown[], fn: ProcessWindowFunction<any, OUT, any> | undefined, ctx: KeyedContext<any>, out: Collector<OUT>): Promise<void> {
+  const internals = operatorInternals(ctx);
+  internals.setOutputTimestamp(window.end >= MAX_WATERMARK ? undefined : maxTimestamp(window));
+  try {
+    if (!fn) for (const r of inputs) out.collect(r as OUT);
+    else {
+      const timers = ctx.timerService();
+      const context: WindowContext = { window, currentWatermark: () => timers.currentWatermark(), currentProcessingTime: () => timers.currentProcessingTime(), output: ctx.output };
+      await fn.process(ctx.getCurrentKey(), context, inputs, out);
+    }
+  } finally {
+    internals.setOutputTimestamp(undefined);
+  }
 }

@@ -14,12 +14,11 @@ import type { OutputTag } from '../api/output-tag.ts';
 import { MAX_WATERMARK } from '../api/time.ts';
 import { ValueStateDescriptor } from '../api/state-descriptors.ts';
 import type { ValueState } from '../api/state.ts';
-import { operatorInternals } from '../runtime/keyed-operator.ts';
 import type { WindowAssigner } from './assigners.ts';
 import type { Evictor, TimestampedValue } from './evictors.ts';
-import type { ProcessWindowFunction, WindowContents } from './functions.ts';
+import { emitWindowResult, type ProcessWindowFunction, type WindowContents } from './functions.ts';
 import { TriggerResult, type Trigger, type TriggerContext } from './triggers.ts';
-import { cover, GLOBAL_WINDOW, intersects, maxTimestamp, windowId, type TimeWindow } from './windows.ts';
+import { cover, intersects, maxTimestamp, windowId, type TimeWindow } from './windows.ts';
 
 /** A window of one key: its contents (an accumulator, or timestamped elements) and its trigger's state. */
 interface WindowEntry {
@@ -113,19 +112,7 @@ export class WindowOperator<K, IN, OUT> extends KeyedProcessFunction<K, IN, OUT>
     const inputs = contents.keepsElements ? contents.results((acc as TimestampedValue<IN>[]).map((e) => e.value)) : contents.results(acc);
     if (contents.keepsElements && evictor?.evictAfter) acc = evictor.evictAfter(acc as TimestampedValue<IN>[]);
     if (contents.keepsElements) entry.acc = (acc as unknown[]).length > 0 ? acc : undefined;
-    const internals = operatorInternals(ctx);
-    internals.setOutputTimestamp(entry.w === GLOBAL_WINDOW || entry.w.end >= MAX_WATERMARK ? undefined : maxTimestamp(entry.w));
-    try {
-      if (!fn) for (const r of inputs) out.collect(r as OUT);
-      else await fn.process(ctx.getCurrentKey(), this.windowContext(entry.w, ctx), inputs, out);
-    } finally {
-      internals.setOutputTimestamp(undefined);
-    }
-  }
-
-  private windowContext(window: TimeWindow, ctx: KeyedContext<K>) {
-    const timers = ctx.timerService();
-    return { window, currentWatermark: () => timers.currentWatermark(), currentProcessingTime: () => timers.currentProcessingTime(), output: ctx.output };
+    await emitWindowResult(entry.w, inputs, fn, ctx, out);
   }
 
   private triggerContext(entry: WindowEntry, ctx: KeyedContext<K>): TriggerContext {

@@ -13,7 +13,7 @@
 import { KeyedProcessFunction, type Collector, type KeyedContext, type OnTimerContext, type RuntimeContext } from '../api/functions.ts';
 import { ValueStateDescriptor } from '../api/state-descriptors.ts';
 import type { ValueState } from '../api/state.ts';
-import { operatorInternals } from '../runtime/keyed-operator.ts';
+import { emitWindowResult } from './functions.ts';
 import type { WindowSpec } from './operator.ts';
 import { TwoStacks } from './two-stacks.ts';
 import { windowStart, type TimeWindow } from './windows.ts';
@@ -163,19 +163,6 @@ export class SlicedWindowOperator<K, IN, OUT> extends KeyedProcessFunction<K, IN
 
   private async fire(window: TimeWindow, state: SliceState, ctx: KeyedContext<K>, out: Collector<OUT>): Promise<void> {
     const acc = this.aggregate(window, state, JSON.stringify(ctx.getCurrentKey()));
-    if (acc === undefined) return;
-    const internals = operatorInternals(ctx);
-    internals.setOutputTimestamp(window.end - 1);
-    try {
-      const inputs = this.spec.contents.results(acc);
-      if (!this.spec.fn) for (const r of inputs) out.collect(r as OUT);
-      else {
-        const timers = ctx.timerService();
-        const wctx = { window, currentWatermark: () => timers.currentWatermark(), currentProcessingTime: () => timers.currentProcessingTime(), output: ctx.output };
-        await this.spec.fn.process(ctx.getCurrentKey(), wctx, inputs, out);
-      }
-    } finally {
-      internals.setOutputTimestamp(undefined);
-    }
+    if (acc !== undefined) await emitWindowResult(window, this.spec.contents.results(acc), this.spec.fn, ctx, out);
   }
 }
