@@ -58,6 +58,11 @@ export function stageById(plan: Plan, id: string): PlanStage {
   return stage;
 }
 
+/** The id of the stage that reads source `name` (`source-<name>`). @example `sourceStageId('orders') // 'source-orders'` */
+export function sourceStageId(name: string): string {
+  return `source-${name}`;
+}
+
 /** The name a stage's Lambda handler is exported under in `functions/<job>/handler.ts` (camelCase of the stage id). */
 export function handlerName(stageId: string): string {
   return stageId.replace(/[-_]+([a-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');

@@ -1,5 +1,5 @@
 import type { GraphNode, JobGraph } from './graph.ts';
-import { resourceNames, type Plan, type PlanOutput, type PlanStage } from './plan.ts';
+import { resourceNames, sourceStageId, type Plan, type PlanOutput, type PlanStage } from './plan.ts';
 
 /**
  * Cuts a job graph into stages: one per source and one per keyed operator; stateless
@@ -17,7 +17,7 @@ export function planJob(graph: JobGraph): Plan {
   if (!entries.some((n) => n.kind === 'source')) throw new Error(`job ${job} has no source`);
 
   const stages: PlanStage[] = entries.map((entry) => {
-    const id = entry.kind === 'source' ? `source-${entry.source.name}` : (entry as Extract<GraphNode, { kind: 'process' }>).uid;
+    const id = entry.kind === 'source' ? sourceStageId(entry.source.name) : (entry as Extract<GraphNode, { kind: 'process' }>).uid;
     const input =
       entry.kind === 'source'
         ? { stream: entry.source.streamName ?? resourceNames.sourceStream(job, entry.source.name), shards: entry.source.shards, source: entry.source.name }

@@ -8,6 +8,7 @@ import type { BatchResult, InputRecord } from './batch.ts';
 import { BatchRun } from './batch-run.ts';
 import { NO_TIMER, type Checkpoint } from './checkpoint.ts';
 import { compareOrigin, decodeEnvelopes, type Envelope, type EnvelopeRecord } from './envelope.ts';
+import { stageById } from '../plan/plan.ts';
 import { consumedOrigin } from './resharding.ts';
 import type { StageTask, UpstreamShards } from './task.ts';
 
@@ -97,7 +98,7 @@ export class KeyedBatch extends BatchRun {
     if (this.task.services.processingTime !== 'system') return () => false;
     const idleness = new Map<string, number>();
     for (const up of this.task.stage.upstream) {
-      const node = this.task.job.graph.nodes.find((n) => n.kind === 'source' && `source-${n.source.name}` === up);
+      const node = this.task.job.graph.node(stageById(this.task.plan, up).entryNode);
       if (node?.kind === 'source' && node.watermarks.idlenessMs !== undefined) idleness.set(up, node.watermarks.idlenessMs);
     }
     if (idleness.size === 0) return () => false;

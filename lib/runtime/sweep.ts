@@ -8,7 +8,7 @@
  * its effects — so a timer is never fired twice nor lost, however often the sweep runs.
  */
 import type { Job } from '../api/job.ts';
-import { stageById, type Plan } from '../plan/plan.ts';
+import { sourceStageId, stageById, type Plan } from '../plan/plan.ts';
 import { readStageCheckpoints, type Checkpoint } from './checkpoint.ts';
 import { putAll } from './emitter.ts';
 import { encodeEnvelopes } from './envelope.ts';
@@ -82,7 +82,7 @@ async function idleAdvancedWatermark(job: Job, plan: Plan, services: RuntimeServ
     if (node.kind !== 'source') continue;
     const idleness = node.watermarks.idlenessMs;
     if (idleness === undefined) return undefined; // a source without withIdleness is never idle
-    const stage = stageById(plan, `source-${node.source.name}`);
+    const stage = stageById(plan, sourceStageId(node.source.name));
     for (const { checkpoint } of await readStageCheckpoints(services.store, stage.id)) {
       if (!checkpoint.ended && now - checkpoint.lastDataAt < idleness) return undefined;
     }
