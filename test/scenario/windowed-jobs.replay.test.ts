@@ -58,4 +58,25 @@ describe('eddy replay of the windowed jobs and cdc-split', () => {
       await check(run);
     }, 300_000);
   }
+
+  it('uv-sliding dead-letters malformed purchases with their reasons and stays exact', async () => {
+    const bad = [
+      'not json',
+      '[]',
+      '{"spuId":"spu-1","amount":1,"ts":1699999200000}',
+      '{"userId":"u1","spuId":"spu-1","amount":1}',
+      '{"userId":"u1","spuId":"spu-1","amount":1,"ts":-5}',
+      '{"userId":"u1","spuId":"spu-1","amount":"12","ts":1699999200000}',
+      '{"userId":"","spuId":"spu-1","amount":1,"ts":1699999200000}',
+      '',
+    ];
+    const valid = purchases.map((p) => JSON.stringify(p));
+    const mixed = valid.flatMap((line, i) => (i < bad.length ? [bad[i], line] : [line]));
+    const run = await replayCli('uv-sliding', { purchases: mixed.join('\n') + '\n' });
+    const dead = await run.read('dead-letter');
+    // Blank lines are not records (replay skips them, as in every job); every other bad line is dead-lettered with a reason.
+    expect(dead.map((d) => d.record).sort()).toEqual(bad.filter((b) => b.trim() !== '').sort());
+    for (const d of dead) expect(d.reason).toMatch(/\S/);
+    expect((await run.read('uv-1h')).sort(byWindow)).toEqual(expectedUvSliding(purchases));
+  }, 300_000);
 });
