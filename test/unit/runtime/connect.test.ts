@@ -1,10 +1,11 @@
 /** `connect` + `KeyedCoProcessFunction`: two keyed inputs in one stage sharing the key's state and timers. */
 import { describe, expect, it } from 'vitest';
 import {
-  Job, KeyedCoProcessFunction, KinesisSink, KinesisSource, ListStateDescriptor, ValueStateDescriptor, WatermarkStrategy,
+  Job, KeyedCoProcessFunction, KinesisSink, ListStateDescriptor, ValueStateDescriptor,
   type Collector, type KeyedContext, type ListState, type OnTimerContext, type RuntimeContext, type ValueState,
 } from '../../../lib/api/index.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
+import { tsSource } from '../support/tiny.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
 
 interface Order { orderId: string; userId: string; ts: number }
@@ -40,8 +41,8 @@ class JoinLines extends KeyedCoProcessFunction<string, Order, Detail, Line | { o
 
 function joinJob() {
   const job = new Job('join', { parallelism: 2 });
-  const orders = job.fromSource(KinesisSource.json<Order>('orders'), WatermarkStrategy.forBoundedOutOfOrderness<Order>(0).withTimestampAssigner((o) => o.ts));
-  const details = job.fromSource(KinesisSource.json<Detail>('details'), WatermarkStrategy.forBoundedOutOfOrderness<Detail>(0).withTimestampAssigner((d) => d.ts));
+  const orders = tsSource<Order>(job, 'orders', { outOfOrderness: 0 });
+  const details = tsSource<Detail>(job, 'details', { outOfOrderness: 0 });
   orders.connect(details).keyBy((o) => o.orderId, (d) => d.orderId).process(new JoinLines(), { uid: 'join' })
     .sinkTo(KinesisSink.json('lines', { partitionKey: (l) => ('orderId' in l ? l.orderId : l.orphan) }));
   return job;

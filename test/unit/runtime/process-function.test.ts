@@ -1,7 +1,8 @@
 /** A ProcessFunction on a stream that is not keyed: chained into the source stage, routing to side outputs in one pass. */
 import { describe, expect, it } from 'vitest';
-import { Job, KinesisSink, KinesisSource, OutputTag, ProcessFunction, WatermarkStrategy, type Collector, type ProcessContext } from '../../../lib/api/index.ts';
+import { Job, KinesisSink, OutputTag, ProcessFunction, type Collector, type ProcessContext } from '../../../lib/api/index.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
+import { tsSource } from '../support/tiny.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
 
 interface Ev { kind: string; n: number; ts: number }
@@ -18,7 +19,7 @@ class Route extends ProcessFunction<Ev, Ev> {
 
 function routingJob() {
   const job = new Job('route', { parallelism: 1 });
-  const routed = job.fromSource(KinesisSource.json<Ev>('events'), WatermarkStrategy.forBoundedOutOfOrderness<Ev>(0).withTimestampAssigner((e) => e.ts)).process(new Route(), { uid: 'route' });
+  const routed = tsSource<Ev>(job, 'events', { outOfOrderness: 0 }).process(new Route(), { uid: 'route' });
   routed.sinkTo(KinesisSink.json('even', { partitionKey: (e) => String(e.n) }));
   routed.getSideOutput(odd).sinkTo(KinesisSink.json('odd', { partitionKey: (e) => String(e.n) }));
   routed.getSideOutput(big).sinkTo(KinesisSink.json('big', { partitionKey: (e) => String(e.n) }));
@@ -42,7 +43,7 @@ describe('ProcessFunction with side outputs', () => {
 
   it('a keyed stream refuses a ProcessFunction with a clear message', () => {
     const job = new Job('wrong');
-    const keyed = job.fromSource(KinesisSource.json<Ev>('events'), WatermarkStrategy.forBoundedOutOfOrderness<Ev>(0).withTimestampAssigner((e) => e.ts)).keyBy((e) => e.kind);
+    const keyed = tsSource<Ev>(job, 'events', { outOfOrderness: 0 }).keyBy((e) => e.kind);
     expect(() => keyed.process(new Route() as never)).toThrow(/KeyedProcessFunction/);
   });
 });

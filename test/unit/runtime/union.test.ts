@@ -1,7 +1,8 @@
 /** `union`: two sources merged and keyed into one stage, whose watermark waits for both. */
 import { describe, expect, it } from 'vitest';
-import { Job, KeyedProcessFunction, KinesisSink, KinesisSource, ValueStateDescriptor, WatermarkStrategy, type Collector, type KeyedContext, type RuntimeContext, type ValueState } from '../../../lib/api/index.ts';
+import { Job, KeyedProcessFunction, KinesisSink, ValueStateDescriptor, type Collector, type KeyedContext, type RuntimeContext, type ValueState } from '../../../lib/api/index.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
+import { tsSource } from '../support/tiny.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
 
 interface Click { user: string; page: string; ts: number }
@@ -26,9 +27,9 @@ class Count extends KeyedProcessFunction<string, Activity, { user: string; n: nu
 
 function activityJob() {
   const job = new Job('activity', { parallelism: 2 });
-  const clicks = job.fromSource(KinesisSource.json<Click>('clicks'), WatermarkStrategy.forBoundedOutOfOrderness<Click>(0).withTimestampAssigner((c) => c.ts))
+  const clicks = tsSource<Click>(job, 'clicks', { outOfOrderness: 0 })
     .map((c): Activity => ({ user: c.user, kind: 'click', ts: c.ts }));
-  const views = job.fromSource(KinesisSource.json<View>('views'), WatermarkStrategy.forBoundedOutOfOrderness<View>(0).withTimestampAssigner((v) => v.ts))
+  const views = tsSource<View>(job, 'views', { outOfOrderness: 0 })
     .map((v): Activity => ({ user: v.uid, kind: 'view', ts: v.ts }));
   clicks.union(views).keyBy((a) => a.user).process(new Count(), { uid: 'count' }).sinkTo(KinesisSink.json('counts', { partitionKey: (c) => c.user }));
   return job;
@@ -53,7 +54,7 @@ describe('union', () => {
 
   it('a union of two branches of one source reaches the next stage once per record', async () => {
     const job = new Job('twice', { parallelism: 1 });
-    const src = job.fromSource(KinesisSource.json<Click>('clicks'), WatermarkStrategy.forBoundedOutOfOrderness<Click>(0).withTimestampAssigner((c) => c.ts));
+    const src = tsSource<Click>(job, 'clicks', { outOfOrderness: 0 });
     const toActivity = (c: Click): Activity => ({ user: c.user, kind: 'click', ts: c.ts });
     src.filter((c) => c.page === 'x').map(toActivity).union(src.filter((c) => c.page !== 'x').map(toActivity))
       .keyBy((a) => a.user).process(new Count(), { uid: 'count' }).sinkTo(KinesisSink.json('counts', { partitionKey: (c) => c.user }));

@@ -6,10 +6,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ContinuousEventTimeTrigger, EventTimeSessionWindows, Job, KinesisSink, KinesisSource, OutputTag, ProcessWindowFunction,
-  SlidingEventTimeWindows, TumblingEventTimeWindows, WatermarkStrategy, type Collector, type WindowContext,
+  ContinuousEventTimeTrigger, EventTimeSessionWindows, Job, OutputTag, ProcessWindowFunction,
+  SlidingEventTimeWindows, TumblingEventTimeWindows, type Collector, type WindowContext,
 } from '../../../lib/api/index.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
+import { lines, sink as tinySink, tsSource } from '../support/tiny.ts';
 
 interface Ev { k: string; v: number; ts: number }
 interface Row { k: string; start: number; end: number; sum: number; n?: number; wm?: number }
@@ -35,10 +36,10 @@ function windowJob(build: (keyed: ReturnType<typeof keyedOf>) => { sinkTo(s: unk
   return job;
 }
 function keyedOf(job: Job, outOfOrderness: number) {
-  return job.fromSource(KinesisSource.json<Ev>('events', { partitionKey: (e) => e.k }), WatermarkStrategy.forBoundedOutOfOrderness<Ev>(outOfOrderness).withTimestampAssigner((e) => e.ts)).keyBy((e) => e.k);
+  return tsSource<Ev>(job, 'events', { outOfOrderness }).keyBy((e) => e.k);
 }
-const sink = () => KinesisSink.json<Row>('rows', { partitionKey: (r) => r.k });
-const run = async (job: Job, events: Ev[]) => (await replayInMemory(job, { events: events.map((e) => JSON.stringify(e)) })).sinks;
+const sink = () => tinySink<Row>('rows');
+const run = async (job: Job, events: Ev[]) => (await replayInMemory(job, { events: lines(events) })).sinks;
 const order = (a: Row, b: Row) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.start - b.start || a.end - b.end || a.sum - b.sum);
 
 /** Sliding windows of size/slide aligned to 0 holding at least one event, by brute force. */
@@ -100,7 +101,7 @@ describe('windows', () => {
     const job = windowJob((k) => {
       const sums = k.window(TumblingEventTimeWindows.of(10)).allowedLateness(20).sideOutputLateData(late).aggregate(sumAgg, new WithWindow());
       sums.sinkTo(sink());
-      sums.getSideOutput(late).sinkTo(KinesisSink.json<Ev>('late', { partitionKey: (e) => e.k }));
+      sums.getSideOutput(late).sinkTo(tinySink<Ev>('late'));
     }, 0, 1);
     const sinks = await run(job, events);
     // [0,10) fires at watermark 24 (sum 1), again with the late 8 (sum 11); the 9 arrives after the watermark passed 29: too late.
