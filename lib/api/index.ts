@@ -27,6 +27,17 @@ export {
   type RuntimeContext,
   type TimerService,
 } from './functions.ts';
+export {
+  BroadcastProcessFunction,
+  KeyedBroadcastProcessFunction,
+  type BroadcastContext,
+  type BroadcastState,
+  type KeyedBroadcastContext,
+  type KeyedReadOnlyBroadcastContext,
+  type ReadOnlyBroadcastContext,
+  type ReadOnlyBroadcastState,
+} from './broadcast.ts';
+export { BroadcastStream, BroadcastConnectedStream } from './broadcast-stream.ts';
 export type { JobOptions } from '../plan/graph.ts';
 export { KinesisSource, type WithRaw } from '../connectors/kinesis-source.ts';
 export type { MaxwellRecord, DebeziumRecord } from '../connectors/change-records.ts';

@@ -1,5 +1,7 @@
 import { ProcessFunction, type KeyedCoProcessFunction, type KeyedProcessFunction } from './functions.ts';
 import type { OutputTag } from './output-tag.ts';
+import type { MapStateDescriptor } from './state-descriptors.ts';
+import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import type { JobGraph, KeySelector } from '../plan/graph.ts';
 import { GlobalWindows, type WindowAssigner } from '../window/assigners.ts';
@@ -65,8 +67,34 @@ export class DataStream<T> {
    * orders.connect(details).keyBy((o) => o.orderId, (d) => d.orderId).process(new JoinLines(), { uid: 'join' });
    * ```
    */
-  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2> {
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
+  /**
+   * Connects this stream with a broadcast stream (Flink's broadcast state pattern): process
+   * both with a `BroadcastProcessFunction`. This stream is not re-keyed: each of its shards
+   * feeds one shard of the next stage, in order.
+   */
+  connect<T2>(other: BroadcastStream<T2>): BroadcastConnectedStream<T, T2>;
+  connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
+    if (other instanceof BroadcastStream) {
+      return new BroadcastConnectedStream<T, T2>(this.graph, this.graph.add({ kind: 'forward', input: this.nodeId }), other.nodeId, false);
+    }
     return new ConnectedStreams<T, T2>(this.graph, this.nodeId, other.nodeId);
+  }
+
+  /**
+   * Makes this a broadcast stream (Flink `broadcast(MapStateDescriptor...)`): connected with
+   * another stream, each element reaches every shard of that stage, which keeps the described
+   * map states as its broadcast state.
+   *
+   * @example
+   * ```ts
+   * const products = new MapStateDescriptor<string, Product>('products');
+   * events.connect(productChanges.broadcast(products)).process(new Enrich(), { uid: 'enrich' });
+   * ```
+   */
+  broadcast(...descriptors: MapStateDescriptor<any, any>[]): BroadcastStream<T> {
+    if (descriptors.length === 0) throw new Error('broadcast needs at least one MapStateDescriptor (the broadcast state it feeds)');
+    return new BroadcastStream<T>(this.graph, this.graph.add({ kind: 'broadcast', input: this.nodeId, descriptors }), descriptors);
   }
 
   /** Repartitions by key: records of one key go to one shard of the next stage, in order. */
@@ -93,6 +121,22 @@ export class KeyedStream<K, T> extends DataStream<T> {
     if (!/^[A-Za-z0-9_-]+$/.test(uid)) throw new Error(`operator uid must match [A-Za-z0-9_-]+, got "${uid}"`);
     const id = this.graph.add({ kind: 'process', input: this.nodeId, fn, uid });
     return new ProcessedStream<O>(this.graph, id);
+  }
+
+  /**
+   * Connects this keyed stream with a broadcast stream: process both with a
+   * `KeyedBroadcastProcessFunction` (keyed state and timers, plus the broadcast state).
+   *
+   * @example
+   * ```ts
+   * txns.keyBy((t) => t.userId).connect(ruleChanges.broadcast(rules)).process(new Alert(), { uid: 'alert' });
+   * ```
+   */
+  override connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
+  override connect<T2>(other: BroadcastStream<T2>): BroadcastConnectedStream<T, T2>;
+  override connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
+    if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, T2>(this.graph, this.nodeId, other.nodeId, true);
+    return super.connect(other);
   }
 
   /**

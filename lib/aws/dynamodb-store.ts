@@ -1,6 +1,7 @@
 import {
   BatchGetCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -90,6 +91,28 @@ export class DynamoDbStore implements KeyValueStore {
       for (const row of response.Items ?? []) items.push(toItem(table, row));
       start = response.LastEvaluatedKey;
     } while (start && (range.limit === undefined || items.length < range.limit));
+    this.counters.itemsRead += items.length;
+    return items;
+  }
+
+  async scan(table: TableRole, filter: { pkPrefix: string; skPrefix?: string }): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const response = await this.documents.send(
+        new ScanCommand({
+          TableName: this.tables[table],
+          FilterExpression: 'begins_with(pk, :pk) AND begins_with(sk, :sk)',
+          ExpressionAttributeValues: { ':pk': filter.pkPrefix, ':sk': filter.skPrefix ?? '' },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.count(response.ConsumedCapacity && [response.ConsumedCapacity], 'read');
+      for (const row of response.Items ?? []) items.push(toItem(table, row));
+      start = response.LastEvaluatedKey;
+    } while (start);
     this.counters.itemsRead += items.length;
     return items;
   }

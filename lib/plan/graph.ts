@@ -2,8 +2,10 @@
  * The logical job graph that the fluent API builds and the planner cuts into stages.
  * Nodes refer to their input by id; the graph is append-only while a job is defined.
  */
+import type { AnyBroadcastFunction } from '../api/broadcast.ts';
 import type { KeyedCoProcessFunction, KeyedProcessFunction, ProcessFunction } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
+import type { MapStateDescriptor } from '../api/state-descriptors.ts';
 import type { WatermarkStrategy } from '../api/watermark.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import type { SourceSpec } from '../connectors/source-spec.ts';
@@ -16,8 +18,20 @@ export type GraphNode =
   | { id: number; kind: 'filter'; input: number; fn: (value: any) => boolean }
   | { id: number; kind: 'flatMap'; input: number; fn: (value: any) => Iterable<any> }
   | { id: number; kind: 'keyBy'; input: number; key: KeySelector<any> }
-  /** A keyed stage's entry; with `other`, a second keyed input (connect) and a co-process function. */
-  | { id: number; kind: 'process'; input: number; other?: number; fn: KeyedProcessFunction<any, any, any> | KeyedCoProcessFunction<any, any, any, any>; uid: string; parallelism?: number }
+  /**
+   * A keyed stage's entry; with `other`, a second input: a keyed one (connect, co-process
+   * function) or a broadcast one (broadcast function; `bootstrap` tells the broadcast element
+   * that completes the table the main input waits for).
+   */
+  | {
+      id: number; kind: 'process'; input: number; other?: number; uid: string; parallelism?: number;
+      fn: KeyedProcessFunction<any, any, any> | KeyedCoProcessFunction<any, any, any, any> | AnyBroadcastFunction;
+      bootstrap?: (value: any) => boolean;
+    }
+  /** Sends every element to every shard of the next stage, which keeps `descriptors` as broadcast state. */
+  | { id: number; kind: 'broadcast'; input: number; descriptors: readonly MapStateDescriptor<any, any>[] }
+  /** Sends a stream that is not keyed to the next stage without re-keying: each upstream shard feeds one shard, in order. */
+  | { id: number; kind: 'forward'; input: number }
   /** A ProcessFunction on a stream that is not keyed: chained into the stage before it. */
   | { id: number; kind: 'processFn'; input: number; fn: ProcessFunction<any, any>; uid: string }
   | { id: number; kind: 'sideOutput'; input: number; tag: OutputTag<any> }

@@ -6,8 +6,12 @@ import type { JobOptions } from './graph.ts';
 
 /** Where a stage sends what its operator chain emits. */
 export type PlanOutput =
-  /** `input` 2: the records enter the target's second input (connect). */
-  | { kind: 'stage'; viaNode: number; stage: string; stream: string; input?: 2 }
+  /**
+   * `input` 2: the records enter the target's second input (connect, broadcast). `route`:
+   * by key when absent; `forward`, each shard of this stage feeds one shard of the target
+   * (a main stream connected with a broadcast stream is not re-keyed); `broadcast`, every shard.
+   */
+  | { kind: 'stage'; viaNode: number; stage: string; stream: string; input?: 2; route?: 'forward' | 'broadcast' }
   | { kind: 'sink'; viaNode: number; sink: string; sinkKind: 'kinesis' | 'dynamodb'; target: string };
 
 export interface PlanStage {

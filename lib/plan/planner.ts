@@ -45,12 +45,14 @@ export function planJob(graph: JobGraph): Plan {
     const visit = (node: GraphNode) => {
       if (stage.nodes.includes(node.id)) return; // reached again through a union
       stage.nodes.push(node.id);
-      if (node.kind === 'keyBy') {
+      if (node.kind === 'keyBy' || node.kind === 'forward' || node.kind === 'broadcast') {
+        // A repartitioning edge: the stage ends here and sends to the next one.
         const consumers = graph.consumers(node.id);
         const target = consumers.length === 1 && consumers[0].kind === 'process' ? stageOfEntry.get(consumers[0].id) : undefined;
-        if (!target) throw new Error(`job ${job}: keyBy (node ${node.id}) must be followed by exactly one process()`);
+        if (!target) throw new Error(`job ${job}: ${node.kind} (node ${node.id}) must be followed by exactly one process()`);
         const second = (consumers[0] as Extract<GraphNode, { kind: 'process' }>).other === node.id;
-        stage.outputs.push({ kind: 'stage', viaNode: node.id, stage: target.id, stream: target.input.stream, ...(second ? { input: 2 as const } : {}) });
+        const route = node.kind === 'keyBy' ? {} : { route: node.kind };
+        stage.outputs.push({ kind: 'stage', viaNode: node.id, stage: target.id, stream: target.input.stream, ...(second ? { input: 2 as const } : {}), ...route });
         if (!target.upstream.includes(stage.id)) target.upstream.push(stage.id);
         return;
       }

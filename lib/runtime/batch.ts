@@ -38,6 +38,9 @@ export interface BatchResult {
   outputs: number;
   deadLetters: number;
   timersFired: number;
+  /** Main records held for the broadcast side's bootstrap, and held records released when it completed. */
+  held: number;
+  released: number;
   watermark: number;
   ended: boolean;
   /** How the batch committed: one transaction, or through a redo log (see commit.ts). */
@@ -67,6 +70,8 @@ export async function runBatch(task: StageTask, records: InputRecord[], options:
     duplicates: 0,
     misrouted: 0,
     late: 0,
+    held: 0,
+    released: 0,
     outputs: 0,
     deadLetters: 0,
     timersFired: 0,

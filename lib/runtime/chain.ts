@@ -2,6 +2,7 @@ import type { GraphNode, JobGraph } from '../plan/graph.ts';
 import type { PlanStage } from '../plan/plan.ts';
 import { KeyedOperator } from './keyed-operator.ts';
 import type { BatchOutputs } from './outputs.ts';
+import { BROADCAST_KEY } from './envelope.ts';
 import { encodeKey } from './keys.ts';
 
 /** Pushes a record with its event time into a chained operator. */
@@ -14,7 +15,7 @@ export type Push = (value: unknown, ts: number) => void;
  *
  * @example
  * ```ts
- * const chain = new StageChain(graph, stage, () => outputs);
+ * const chain = new StageChain(graph, stage, () => outputs, 'shardId-000000000000');
  * chain.source!(order, order.ts);          // a source stage
  * await chain.keyed!.processElement(k, ts, v); // a keyed stage
  * ```
@@ -24,12 +25,16 @@ export class StageChain {
   readonly source: Push | undefined;
   /** Entry of a keyed stage. */
   readonly keyed: KeyedOperator | undefined;
+  /** Where this shard's records go on a forward edge: the key is the shard itself. */
+  private readonly forwardKey: string;
 
   constructor(
     private readonly graph: JobGraph,
     private readonly stage: PlanStage,
     private readonly outputs: () => BatchOutputs,
+    shardId: string,
   ) {
+    this.forwardKey = encodeKey(shardId);
     const entry = graph.node(stage.entryNode);
     if (entry.kind === 'source') {
       this.source = this.fanOut(entry.id);
@@ -41,11 +46,13 @@ export class StageChain {
         list.push(this.fanOut(c.id));
         sideTargets.set(c.tag.id, list);
       }
+      const second = entry.other === undefined ? undefined : graph.node(entry.other);
       this.keyed = new KeyedOperator(
         entry.fn,
-        { jobName: graph.name, stageId: stage.id, operatorUid: entry.uid },
+        { jobName: graph.name, stageId: stage.id, operatorUid: entry.uid, shardId },
         this.fanOut(entry.id, (n) => n.kind !== 'sideOutput'),
         (tagId, value, ts) => sideTargets.get(tagId)?.forEach((push) => push(value, ts)),
+        second?.kind === 'broadcast' ? { descriptors: second.descriptors, bootstrap: entry.bootstrap } : undefined,
       );
     } else {
       throw new Error(`stage ${stage.id} starts with a ${entry.kind}`);
@@ -82,10 +89,15 @@ export class StageChain {
           for (const x of node.fn(v)) next(x, ts);
         };
       }
-      case 'keyBy': {
+      case 'keyBy':
+      case 'forward':
+      case 'broadcast': {
         const out = this.stage.outputs.find((o) => o.kind === 'stage' && o.viaNode === node.id);
-        if (!out || out.kind !== 'stage') throw new Error(`stage ${this.stage.id}: keyBy node ${node.id} has no target stage`);
-        return (v, ts) => this.outputs().toStage(out.stream, encodeKey(node.key(v)), ts, v, out.input);
+        if (!out || out.kind !== 'stage') throw new Error(`stage ${this.stage.id}: ${node.kind} node ${node.id} has no target stage`);
+        if (node.kind === 'keyBy') return (v, ts) => this.outputs().toStage(out.stream, encodeKey(node.key(v)), ts, v, out.input);
+        // Forward: keyed by this shard, so all of its records go to one shard of the next stage, in order.
+        if (node.kind === 'forward') return (v, ts) => this.outputs().toStage(out.stream, this.forwardKey, ts, v, out.input);
+        return (v, ts) => this.outputs().toStage(out.stream, BROADCAST_KEY, ts, v, out.input, true);
       }
       case 'processFn': {
         const main = this.fanOut(node.id, (n) => n.kind !== 'sideOutput');

@@ -52,8 +52,9 @@ export async function emitEnvelopes(client: StreamClient, stream: string, option
 async function emitOnShards(client: StreamClient, stream: string, shards: ShardInfo[], options: EmitOptions): Promise<{ records: number; misrouted: boolean }> {
   const perShard = new Map<string, Sized[]>(shards.map((s) => [s.shardId, []]));
   for (const e of options.envelopes) {
-    const shard = shardForHash(shards, hashKeyOf(e.key));
-    perShard.get(shard.shardId)!.push({ envelope: { kind: 'data', key: e.key, ts: e.ts, payload: e.payload, origin: e.origin, ...(e.input ? { in: e.input } : {}) }, bytes: e.bytes });
+    const sized = { envelope: { kind: 'data' as const, key: e.key, ts: e.ts, payload: e.payload, origin: e.origin, ...(e.input ? { in: e.input } : {}) }, bytes: e.bytes };
+    if (e.broadcast) for (const list of perShard.values()) list.push(sized); // every shard, in order with the rest
+    else perShard.get(shardForHash(shards, hashKeyOf(e.key)).shardId)!.push(sized);
   }
   const control: Sized[] = [];
   if (options.watermark !== undefined) control.push({ envelope: { kind: 'watermark', watermark: options.watermark }, bytes: 60 });

@@ -38,6 +38,12 @@ export interface EnvelopeRecord {
 }
 
 export const ENVELOPE_VERSION = 1;
+
+/**
+ * The key of a broadcast element's envelopes: it goes to every shard, so its key only names it
+ * (origins are deduplicated per key's hash range after a merge). Keys are JSON, never `#...`.
+ */
+export const BROADCAST_KEY = '#broadcast';
 /** Control records on a *source* stream (end-of-input markers) start with this, which no JSON text can. */
 const CONTROL_PREFIX = '\u0000eddy:';
 

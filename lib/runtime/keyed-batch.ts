@@ -7,13 +7,17 @@ import { InputWatermark } from '../time/watermarks.ts';
 import type { BatchResult, InputRecord } from './batch.ts';
 import { BatchRun } from './batch-run.ts';
 import { NO_TIMER, type Checkpoint } from './checkpoint.ts';
-import { compareOrigin, decodeEnvelopes, type Envelope, type EnvelopeRecord } from './envelope.ts';
+import { hashKeyOf } from '../plan/partitioning.ts';
+import { statePartition } from '../state/keys.ts';
+import type { Item } from '../state/store.ts';
+import { BROADCAST_KEY, compareOrigin, decodeEnvelopes, type Envelope, type EnvelopeRecord } from './envelope.ts';
 import { stageById } from '../plan/plan.ts';
 import { consumedOrigin } from './resharding.ts';
 import type { StageTask, UpstreamShards } from './task.ts';
 
-/** Dead letters of failing timers sit after those of the record's envelopes. */
+/** Dead letters of failing timers sit after those of the record's envelopes, and held records (bootstrap) after those. */
 const TIMER_DEAD_LETTER_INDEX = 100_000;
+const HELD_DEAD_LETTER_INDEX = 1_000_000_000;
 
 /** A keyed stage: envelopes in, keyed state and timers, envelopes or sink records out. */
 export class KeyedBatch extends BatchRun {
@@ -59,7 +63,10 @@ export class KeyedBatch extends BatchRun {
     await this.prepare(inputs);
 
     const op = this.task.chain.keyed!;
-    op.begin({ cache: this.cache, timers: this.timers, now: () => this.now, wallClock: this.task.services.wallClock, watermark: () => this.watermark.current() });
+    op.begin({
+      cache: this.cache, timers: this.timers, now: () => this.now, wallClock: this.task.services.wallClock, watermark: () => this.watermark.current(),
+      keysWithState: (name) => this.keysWithState(name),
+    });
     if (this.task.services.processingTime === 'system') {
       // Processing-time timers due when the batch starts fire first, their outputs numbered at
       // the batch's first record: a retry starts at the same record (simulated time fires them per record).
@@ -117,7 +124,7 @@ export class KeyedBatch extends BatchRun {
       const upstream = `${input.from.stage}/${input.from.shard}`;
       for (const e of input.envelopes) {
         if (e.kind === 'data') {
-          keys.add(e.key);
+          if (e.key !== BROADCAST_KEY) keys.add(e.key);
           maxDataTs = Math.max(maxDataTs, e.ts);
         } else if (e.kind === 'watermark') probe.update(upstream, e.watermark);
         else if (e.kind === 'end') probe.update(upstream, MAX_WATERMARK);
@@ -164,12 +171,18 @@ export class KeyedBatch extends BatchRun {
           this.cache.rollback(cacheMark);
           this.task.outputs.rollback(outMark);
         };
+        const op = this.task.chain.keyed!;
+        let bootstrapped = false;
+        let held = false;
         try {
-          await this.retrying(() => this.task.chain.keyed!.processElement(e.key, e.ts, e.payload, e.in ?? 1), undo);
+          if (e.key === BROADCAST_KEY && op.broadcast) await this.retrying(async () => void (bootstrapped = await op.processBroadcast(e.ts, e.payload)), undo);
+          else await this.retrying(async () => void (held = (await op.processElement(e.key, e.ts, e.payload, e.in ?? 1)) === 'held'), undo);
+          if (held) this.result.held++;
         } catch (error) {
           undo();
           this.deadLetter(record.seq, index, JSON.stringify(e), error);
         }
+        if (bootstrapped) await this.release(record, index);
         if (this.task.services.processingTime === 'event') await this.fire('P', this.now);
         return;
       }
@@ -208,8 +221,56 @@ export class KeyedBatch extends BatchRun {
     }
   }
 
+  /**
+   * The bootstrap completed at this broadcast element: the main records held until now are
+   * processed in arrival order, each on its own (a failing one is dead-lettered, not the rest).
+   */
+  private async release(record: InputRecord, index: number): Promise<void> {
+    const op = this.task.chain.keyed!;
+    const held = await op.broadcast!.takeHeld();
+    this.result.released += held.length;
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i];
+      const cacheMark = this.cache.mark();
+      const outMark = this.task.outputs.mark();
+      const undo = () => {
+        this.cache.rollback(cacheMark);
+        this.task.outputs.rollback(outMark);
+      };
+      try {
+        await this.retrying(() => op.processElement(h.key, h.ts, h.value), undo);
+      } catch (error) {
+        undo();
+        this.deadLetter(record.seq, HELD_DEAD_LETTER_INDEX + index * 1_000_000 + i, JSON.stringify(h), error);
+      }
+    }
+  }
+
+  /** Keys of this shard's hash range holding state `name` of the operator: the table's (scanned) and this batch's. */
+  private async keysWithState(name: string): Promise<string[]> {
+    const pkPrefix = statePartition(this.task.chain.keyed!.operatorUid, '');
+    const skPrefix = `${name}#`;
+    const stored = await this.task.services.store.scan('state', { pkPrefix, skPrefix });
+    const live = (item: Item) => item.sk.startsWith(skPrefix) && (!this.cache.isCached(item) || this.cache.peek(item) !== undefined);
+    const range = await this.task.hashRange();
+    const keys = new Set<string>();
+    for (const item of [...stored, ...this.cache.present('state', pkPrefix)]) {
+      const key = item.pk.slice(pkPrefix.length);
+      if (key.startsWith('#') || !live(item)) continue; // a shard's own broadcast key, or cleared in this batch
+      const hash = hashKeyOf(key);
+      if (hash >= range.start && hash <= range.end) keys.add(key);
+    }
+    return [...keys].sort();
+  }
+
   /** End of input: every timer fires, including those that firing registers. */
   private async drain(): Promise<void> {
+    const gate = this.task.chain.keyed!.broadcast;
+    if (gate && (await gate.mustHold())) {
+      // The broadcast side never completed its bootstrap: nothing is processed against a half-loaded table, nothing is lost.
+      const held = await gate.takeHeld();
+      held.forEach((h, i) => this.deadLetter(this.seq, 2 * HELD_DEAD_LETTER_INDEX + i, JSON.stringify(h), new Error('held for the broadcast bootstrap, which did not complete before the end of input')));
+    }
     for (let round = 0; round < 1000; round++) {
       const before = this.result.timersFired;
       await this.fire('E', MAX_WATERMARK);

@@ -1,3 +1,4 @@
+import { isBroadcastFunction, type AnyBroadcastFunction, type BroadcastContext, type KeyedBroadcastContext } from '../api/broadcast.ts';
 import {
   KeyedCoProcessFunction,
   TimeDomain,
@@ -9,13 +10,14 @@ import {
   type TimerService,
 } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
-import type { AnyStateDescriptor } from '../api/state-descriptors.ts';
+import type { AnyStateDescriptor, MapStateDescriptor } from '../api/state-descriptors.ts';
 import { ItemCache } from '../state/item-cache.ts';
 import { createStateHandle, type KeyScope } from '../state/handles.ts';
 import { stateItemKey, VOID_NAMESPACE } from '../state/keys.ts';
 import type { ItemKey } from '../state/store.ts';
 import type { BatchTimers } from '../time/batch-timers.ts';
 import type { Timer } from '../time/timer-items.ts';
+import { BroadcastSide } from './broadcast-side.ts';
 import { decodeKey } from './keys.ts';
 
 /**
@@ -42,7 +44,17 @@ export interface OperatorBatch {
   now(): number;
   wallClock(): number;
   watermark(): number;
+  /** Keys of this shard that hold the state `name` of this operator (for `applyToKeyedState`). */
+  keysWithState(name: string): Promise<string[]>;
 }
+
+/** A stage's broadcast input: the broadcast state it keeps and the bootstrap its main input waits for. */
+export interface BroadcastInput {
+  descriptors: readonly MapStateDescriptor<any, any>[];
+  bootstrap?: (value: unknown) => boolean;
+}
+
+type AnyKeyedFunction = KeyedProcessFunction<unknown, unknown, unknown> | KeyedCoProcessFunction<unknown, unknown, unknown, unknown> | AnyBroadcastFunction;
 
 /**
  * Runs one {@link KeyedProcessFunction} instance: gives it state handles and timers scoped to
@@ -59,8 +71,12 @@ export interface OperatorBatch {
  */
 export class KeyedOperator {
   readonly descriptors: AnyStateDescriptor[] = [];
-  private readonly fn: KeyedProcessFunction<unknown, unknown, unknown> | KeyedCoProcessFunction<unknown, unknown, unknown, unknown>;
+  private readonly fn: AnyKeyedFunction;
   private batch: OperatorBatch | undefined;
+  /** The broadcast input's state and bootstrap gate, for a broadcast function. */
+  broadcast: BroadcastSide | undefined;
+  /** In `processBroadcastElement` there is no current key (Flink: keyed state only through `applyToKeyedState`). */
+  private keyless = false;
   /** The current key in its canonical (JSON) form, as state and timers store it. */
   private key = '';
   private decodedKey: string | number | undefined;
@@ -69,13 +85,19 @@ export class KeyedOperator {
   private domain = TimeDomain.EVENT_TIME;
 
   constructor(
-    fn: KeyedProcessFunction<unknown, unknown, unknown> | KeyedCoProcessFunction<unknown, unknown, unknown, unknown>,
-    private readonly ids: { jobName: string; stageId: string; operatorUid: string },
+    fn: AnyKeyedFunction,
+    private readonly ids: { jobName: string; stageId: string; operatorUid: string; shardId: string },
     private readonly emit: (value: unknown, ts: number) => void,
     private readonly emitSide: (tagId: string, value: unknown, ts: number) => void,
+    private readonly broadcastInput?: BroadcastInput,
   ) {
+    if (isBroadcastFunction(fn) !== (broadcastInput !== undefined)) throw new Error(`operator ${ids.operatorUid}: a broadcast function needs a broadcast input and the other way round`);
     // Flink gives every parallel instance its own (deserialized) copy of the function.
     this.fn = Object.assign(Object.create(Object.getPrototypeOf(fn)), fn);
+  }
+
+  get operatorUid(): string {
+    return this.ids.operatorUid;
   }
 
   async open(): Promise<void> {
@@ -85,7 +107,10 @@ export class KeyedOperator {
       get cache() {
         return op.current().cache;
       },
-      currentKey: () => this.key,
+      currentKey: () => {
+        if (this.keyless) throw new Error('keyed state is not available in processBroadcastElement (there is no current key); use ctx.applyToKeyedState');
+        return this.key;
+      },
       namespace: () => VOID_NAMESPACE,
       now: () => this.current().now(),
       wallClock: () => this.current().wallClock(),
@@ -97,13 +122,20 @@ export class KeyedOperator {
       this.descriptors.push(d);
       return createStateHandle(scope, d);
     };
+    if (this.broadcastInput) this.broadcast = new BroadcastSide(scope, this.ids.shardId, this.broadcastInput.descriptors, this.broadcastInput.bootstrap);
+    const keyed = !isBroadcastFunction(this.fn) || this.fn.broadcastKind === 'keyed';
+    const noKeyedState = () => {
+      throw new Error(`operator ${this.ids.operatorUid}: a BroadcastProcessFunction has no keyed state; keyBy the main stream and use a KeyedBroadcastProcessFunction`);
+    };
     const ctx: RuntimeContext = {
-      ...this.ids,
-      getState: handle,
-      getListState: handle,
-      getMapState: handle,
-      getReducingState: handle,
-      getAggregatingState: handle,
+      jobName: this.ids.jobName,
+      stageId: this.ids.stageId,
+      operatorUid: this.ids.operatorUid,
+      getState: keyed ? handle : noKeyedState,
+      getListState: keyed ? handle : noKeyedState,
+      getMapState: keyed ? handle : noKeyedState,
+      getReducingState: keyed ? handle : noKeyedState,
+      getAggregatingState: keyed ? handle : noKeyedState,
     };
     await this.fn.open(ctx);
   }
@@ -115,20 +147,46 @@ export class KeyedOperator {
   /** The state items to preload for these keys (map entries are read on demand). */
   preloadKeys(keys: Iterable<string>): ItemKey[] {
     const singles = this.descriptors.filter((d) => d.kind !== 'map');
-    const out: ItemKey[] = [];
+    const out: ItemKey[] = this.broadcast?.preloadKeys(this.ids.operatorUid) ?? [];
     for (const key of keys) for (const d of singles) out.push(stateItemKey(this.ids.operatorUid, key, d.name, VOID_NAMESPACE));
     return out;
   }
 
-  /** Runs the function on a record of input 1 or, for a co-process function, input 2. */
-  async processElement(key: string, ts: number, value: unknown, input: 1 | 2 = 1): Promise<void> {
+  /**
+   * Runs the function on a record of input 1 or, for a co-process function, input 2. Returns
+   * 'held' when the record waits for the broadcast side's bootstrap instead.
+   */
+  async processElement(key: string, ts: number, value: unknown, input: 1 | 2 = 1): Promise<'held' | void> {
     this.setKey(key);
     this.ts = ts;
     this.outputTs = undefined;
     const fn = this.fn;
-    if (!(fn instanceof KeyedCoProcessFunction)) await fn.processElement(value, this.context, this.collector);
+    if (isBroadcastFunction(fn)) {
+      if (input === 2) throw new Error('broadcast elements go through processBroadcast');
+      if (!(await this.broadcast!.mustHold())) return fn.processElement(value, this.context as any, this.collector);
+      await this.broadcast!.hold({ key, ts, value });
+      return 'held';
+    } else if (!(fn instanceof KeyedCoProcessFunction)) await fn.processElement(value, this.context, this.collector);
     else if (input === 1) await fn.processElement1(value, this.context, this.collector);
     else await fn.processElement2(value, this.context, this.collector);
+  }
+
+  /**
+   * Runs `processBroadcastElement` on a broadcast element. Returns true when the element
+   * completed the declared bootstrap: the caller then releases the held records (`takeHeld`).
+   */
+  async processBroadcast(ts: number, value: unknown): Promise<boolean> {
+    const fn = this.fn;
+    if (!isBroadcastFunction(fn)) throw new Error(`operator ${this.ids.operatorUid} has no broadcast input`);
+    this.ts = ts;
+    this.outputTs = undefined;
+    this.keyless = true;
+    try {
+      await fn.processBroadcastElement(value, this.broadcastContext as any, this.collector);
+    } finally {
+      this.keyless = false;
+    }
+    return this.broadcast!.afterBroadcast(value);
   }
 
   async onTimer(timer: Timer): Promise<void> {
@@ -136,7 +194,9 @@ export class KeyedOperator {
     this.ts = timer.ts;
     this.outputTs = undefined;
     this.domain = timer.domain === 'E' ? TimeDomain.EVENT_TIME : TimeDomain.PROCESSING_TIME;
-    await this.fn.onTimer(timer.ts, this.context, this.collector);
+    const fn = this.fn;
+    if (!('onTimer' in fn)) throw new Error(`operator ${this.ids.operatorUid}: a BroadcastProcessFunction has no timers`);
+    await fn.onTimer(timer.ts, this.context, this.collector);
   }
 
   private setKey(key: string): void {
@@ -164,12 +224,36 @@ export class KeyedOperator {
     return { key: this.key, namespace: VOID_NAMESPACE, ts: Math.floor(ts), domain };
   }
 
+  /** Every context of a record: keyed (with timers), and for a broadcast function's main input, the read-only broadcast state. */
   private readonly context: OnTimerContext<unknown> & KeyedContext<unknown> = {
     timestamp: () => this.ts,
     getCurrentKey: () => (this.decodedKey ??= decodeKey(this.key)),
     timerService: () => this.timerService,
     output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag.id, value, this.ts),
     timeDomain: () => this.domain,
+    currentProcessingTime: () => this.current().now(),
+    currentWatermark: () => this.current().watermark(),
+    getBroadcastState: (d: MapStateDescriptor<any, any>) => this.broadcast!.readOnly(d),
     [OPERATOR_INTERNALS]: { setOutputTimestamp: (ts: number | undefined) => void (this.outputTs = ts) } satisfies OperatorInternals,
   } as OnTimerContext<unknown> & KeyedContext<unknown>;
+
+  private readonly broadcastContext: KeyedBroadcastContext<unknown> & BroadcastContext = {
+    timestamp: () => this.ts,
+    currentProcessingTime: () => this.current().now(),
+    currentWatermark: () => this.current().watermark(),
+    output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag.id, value, this.ts),
+    getBroadcastState: (d) => this.broadcast!.state(d),
+    applyToKeyedState: async (descriptor, fn) => {
+      if ((this.fn as AnyBroadcastFunction).broadcastKind !== 'keyed') throw new Error('applyToKeyedState needs a KeyedBroadcastProcessFunction');
+      for (const key of await this.current().keysWithState(descriptor.name)) {
+        this.setKey(key);
+        this.keyless = false;
+        try {
+          await fn(this.decodedKey ??= decodeKey(key));
+        } finally {
+          this.keyless = true;
+        }
+      }
+    },
+  };
 }

@@ -10,6 +10,8 @@ export interface StageEnvelopeOut {
   bytes: number;
   /** The target stage's second input (connect). */
   input?: 2;
+  /** Sent to every shard of the target stream (a broadcast element), not to the key's shard. */
+  broadcast?: true;
 }
 
 /** Kinesis records hold 1 MiB; an output must fit one with room for the record header. */
@@ -50,11 +52,11 @@ export class BatchOutputs {
     }
   }
 
-  toStage(stream: string, key: string, ts: number, payload: unknown, input?: 2): void {
+  toStage(stream: string, key: string, ts: number, payload: unknown, input?: 2, broadcast?: true): void {
     const bytes = encodedSize(payload) + key.length + 120; // + the envelope's own fields
     let list = this.envelopes.get(stream);
     if (!list) this.envelopes.set(stream, (list = []));
-    list.push({ key, ts, payload, origin: { seq: this.seq, index: this.index++ }, bytes, ...(input ? { input } : {}) });
+    list.push({ key, ts, payload, origin: { seq: this.seq, index: this.index++ }, bytes, ...(input ? { input } : {}), ...(broadcast ? { broadcast } : {}) });
   }
 
   toSink(sink: string, value: unknown): void {

@@ -55,7 +55,7 @@ export class StageTask {
     readonly services: RuntimeServices,
   ) {
     this.outputs = new BatchOutputs(stage.id, shardId);
-    this.chain = new StageChain(job.graph, stage, () => this.outputs);
+    this.chain = new StageChain(job.graph, stage, () => this.outputs, shardId);
   }
 
   static async create(job: Job, stageId: string, shardId: string, services: RuntimeServices, plan = planJob(job.graph)): Promise<StageTask> {

@@ -104,6 +104,13 @@ export class ItemCache {
     return rows.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
   }
 
+  /** Items this batch holds (read or written, not deleted) whose partition starts with `pkPrefix`. */
+  present(table: TableRole, pkPrefix: string): Item[] {
+    const rows: Item[] = [];
+    for (const entry of this.entries.values()) if (entry.item && entry.key.table === table && entry.key.pk.startsWith(pkPrefix)) rows.push(entry.item);
+    return rows;
+  }
+
   /** The parsed `v` attribute of an item (a JSON value), parsed once per batch. */
   decode<T>(item: Item): T {
     if (this.parsedValues.has(item)) return this.parsedValues.get(item) as T;

@@ -48,6 +48,18 @@ export class MemoryStore implements KeyValueStore {
     return limited.map(clone);
   }
 
+  async scan(table: TableRole, filter: { pkPrefix: string; skPrefix?: string }): Promise<Item[]> {
+    this.counters.requests += 1;
+    const rows: Item[] = [];
+    for (const [id, partition] of this.partitions) {
+      const [t, pk] = id.split('\u0001');
+      if (t !== table || !pk.startsWith(filter.pkPrefix)) continue;
+      for (const item of partition.values()) if (item.sk.startsWith(filter.skPrefix ?? '')) rows.push(clone(item));
+    }
+    this.counters.itemsRead += rows.length;
+    return rows;
+  }
+
   async commit(request: CommitRequest): Promise<void> {
     const { item, expectedVersion } = request.checkpoint;
     const current = this.partition(item.table, item.pk)?.get(item.sk);

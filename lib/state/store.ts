@@ -63,6 +63,11 @@ export interface KeyValueStore {
   batchGet(keys: ItemKey[]): Promise<Item[]>;
   /** Items of one partition whose sort key lies in the range, ascending. */
   query(table: TableRole, pk: string, range?: SortKeyRange): Promise<Item[]>;
+  /**
+   * Every item of the table whose partition key starts with `pkPrefix` (and sort key with
+   * `skPrefix`): a full scan, for rare whole-operator work (`applyToKeyedState`), never per record.
+   */
+  scan(table: TableRole, filter: { pkPrefix: string; skPrefix?: string }): Promise<Item[]>;
   /** Writes items and the checkpoint atomically, fenced (see {@link CommitRequest}). */
   commit(request: CommitRequest): Promise<void>;
   /** Writes items, not atomically; every write is idempotent (a put of a final value, a delete). */

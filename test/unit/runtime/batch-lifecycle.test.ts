@@ -166,6 +166,7 @@ describe('fenced commit', () => {
     constructor(private readonly n: number) {}
     batchGet = (...a: Parameters<KeyValueStore['batchGet']>) => this.inner.batchGet(...a);
     query = (...a: Parameters<KeyValueStore['query']>) => this.inner.query(...a);
+    scan = (...a: Parameters<KeyValueStore['scan']>) => this.inner.scan(...a);
     writeBatch = (...a: Parameters<KeyValueStore['writeBatch']>) => this.inner.writeBatch(...a);
     stats = () => this.inner.stats();
     async commit(request: CommitRequest) {

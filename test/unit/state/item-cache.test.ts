@@ -23,6 +23,7 @@ class CountingStore implements KeyValueStore {
     return this.inner.query(table, pk, range);
   }
   commit = (r: Parameters<KeyValueStore['commit']>[0]) => this.inner.commit(r);
+  scan = (...a: Parameters<KeyValueStore['scan']>) => this.inner.scan(...a);
   writeBatch = (...a: Parameters<KeyValueStore['writeBatch']>) => this.inner.writeBatch(...a);
   stats = () => this.inner.stats();
 }

@@ -9,7 +9,7 @@ import { MemorySinkWriter } from '../../../lib/connectors/memory-sink.ts';
 import { MemoryStreams } from '../../../lib/local/memory-streams.ts';
 import { endSource, feedSource } from '../../../lib/local/replay.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
-import { runBatch } from '../../../lib/runtime/batch.ts';
+import { runBatch, type BatchResult } from '../../../lib/runtime/batch.ts';
 import { readCheckpoint } from '../../../lib/runtime/checkpoint.ts';
 import { readDeadLetters } from '../../../lib/runtime/dead-letters.ts';
 import { StageTask, type RuntimeServices } from '../../../lib/runtime/task.ts';
@@ -29,6 +29,9 @@ export class CrashingStore implements KeyValueStore {
   }
   query(...args: Parameters<KeyValueStore['query']>) {
     return this.inner.query(...args);
+  }
+  scan(...args: Parameters<KeyValueStore['scan']>) {
+    return this.inner.scan(...args);
   }
   stats() {
     return this.inner.stats();
@@ -51,6 +54,8 @@ export interface DriveOptions {
   crash?: () => CrashPoint;
   /** Upper bound on invocations (guards against a job that never ends). */
   maxInvocations?: number;
+  /** Sees the result of every committed batch. */
+  onBatch?: (result: BatchResult) => void;
 }
 
 export async function driveToEnd(job: Job, inputs: Record<string, string[]>, options: DriveOptions = {}) {
@@ -87,7 +92,8 @@ export async function driveToEnd(job: Job, inputs: Record<string, string[]>, opt
       let task = tasks.get(id);
       if (!task) tasks.set(id, (task = await StageTask.create(job, stage, shard, services, plan)));
       try {
-        await runBatch(task, records.map((r) => ({ seq: r.seq, data: r.data })));
+        const result = await runBatch(task, records.map((r) => ({ seq: r.seq, data: r.data })));
+        options.onBatch?.(result);
         positions.set(id, records[records.length - 1].seq);
       } catch (error) {
         if (!(error instanceof InjectedCrash)) throw error;
