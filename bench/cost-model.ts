@@ -55,3 +55,62 @@ export function addCosts(costs: BatchCost[]): Omit<BatchCost, 'transactional'> {
 export function naiveCost(events: number): Omit<BatchCost, 'transactional'> {
   return { requests: 2 * events, readUnits: events, writeUnits: events };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Money: what reading a stream costs (bench/cdc-split.ts)
+
+/**
+ * List prices in USD, us-east-1, that the $ estimates use (docs/benchmarks.md names the sources):
+ * Lambda per request and per GB-second (x86); DynamoDB on-demand per read and write request
+ * unit; Kinesis on-demand per GB retrieved; enhanced fan-out (provisioned mode) per
+ * consumer-shard-hour and per GB retrieved. GB = 2^30 bytes.
+ */
+export const PRICES = {
+  lambdaRequest: 0.2 / 1e6,
+  lambdaGbSecond: 0.0000166667,
+  dynamoReadUnit: 0.125 / 1e6,
+  dynamoWriteUnit: 0.625 / 1e6,
+  kinesisOnDemandReadGb: 0.04,
+  kinesisEfoConsumerShardHour: 0.015,
+  kinesisEfoReadGb: 0.013,
+} as const;
+
+export type Prices = { [K in keyof typeof PRICES]: number };
+
+/** What the consumers of one stream did: Lambda invocations (one batch each) and what they read. */
+export interface ReadPathUsage {
+  invocations: number;
+  /** Billed Lambda time of all invocations, ms. */
+  lambdaMs: number;
+  memoryMb: number;
+  /** Bytes of the records read, summed over consumers. */
+  bytesRead: number;
+  /** Event source mappings (consumers) on the stream, for enhanced fan-out. */
+  consumers: number;
+  /** Shard-hours the stream was read for (per consumer). */
+  shardHours: number;
+}
+
+export interface ReadPathCost {
+  lambdaRequests: number;
+  lambdaDuration: number;
+  /** A source batch reads its checkpoint and commits it ({@link batchCost}(0)), in DynamoDB on-demand. */
+  checkpoints: number;
+  /** Kinesis on-demand mode: data retrieved (standard consumers). */
+  kinesisOnDemandReads: number;
+  /** Provisioned mode with every consumer on enhanced fan-out: consumer-shard-hours + data retrieved. */
+  enhancedFanOut: number;
+}
+
+/** Dollars for a read path, by component (nothing here is shared between components: add what applies). */
+export function readPathCost(u: ReadPathUsage, prices: Prices = PRICES): ReadPathCost {
+  const checkpoint = batchCost(0);
+  const gb = u.bytesRead / 2 ** 30;
+  return {
+    lambdaRequests: u.invocations * prices.lambdaRequest,
+    lambdaDuration: (u.lambdaMs / 1000) * (u.memoryMb / 1024) * prices.lambdaGbSecond,
+    checkpoints: u.invocations * (checkpoint.readUnits * prices.dynamoReadUnit + checkpoint.writeUnits * prices.dynamoWriteUnit),
+    kinesisOnDemandReads: gb * prices.kinesisOnDemandReadGb,
+    enhancedFanOut: u.consumers * u.shardHours * prices.kinesisEfoConsumerShardHour + gb * prices.kinesisEfoReadGb,
+  };
+}
