@@ -9,10 +9,11 @@
  *      cost model (cost-model.ts) applied to those batches next to what was measured.
  *   D. A projection by the same model: cost per 1k events by records per keyed batch.
  *   H. hot-items with and without window slicing, in memory (bench/hot-items.ts).
+ *   S. cdc-split: side outputs against one filter pipeline per table, in memory (bench/cdc-split.ts).
  *
- * Options: --skip-memory, --skip-local, --skip-hot-items, --memory-events=N, --orders=N, --local-events=N,
- * --runs=N, --poll-ms=A[,B...] (poll interval(s) of the local event source emulation); the
- * --hot-items-* options of bench/hot-items.ts.
+ * Options: --skip-memory, --skip-local, --skip-hot-items, --skip-cdc-split, --memory-events=N, --orders=N,
+ * --local-events=N, --runs=N, --poll-ms=A[,B...] (poll interval(s) of the local event source emulation);
+ * the --hot-items-* options of bench/hot-items.ts and the --cdc-* options of bench/cdc-split.ts.
  * See docs/benchmarks.md for the method and recorded results.
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -33,6 +34,7 @@ import { decodeEnvelopes } from '../lib/runtime/envelope.ts';
 import type { StoreStats } from '../lib/state/store.ts';
 import { expectedOrderTimeout } from '../test/scenario/order-timeout/oracle.ts';
 import { generateOrderStream } from '../test/scenario/order-timeout/generator.ts';
+import { benchCdcSplit } from './cdc-split.ts';
 import { addCosts, batchCost, naiveCost } from './cost-model.ts';
 import { DynamoMeter } from './dynamo-meter.ts';
 import { benchHotItems } from './hot-items.ts';
@@ -589,5 +591,6 @@ if (!flag('skip-memory')) await benchMemory();
 if (!flag('skip-local')) await benchLocal();
 projection();
 if (!flag('skip-hot-items')) await benchHotItems(args);
+if (!flag('skip-cdc-split')) await benchCdcSplit(args);
 out();
 out(`total ${fmt((performance.now() - started) / 1000, 1)} s`);
