@@ -43,3 +43,4 @@ export { KinesisSource, type WithRaw } from '../connectors/kinesis-source.ts';
 export type { MaxwellRecord, DebeziumRecord } from '../connectors/change-records.ts';
 export { KinesisSink, DynamoDbSink } from '../connectors/sinks.ts';
 export * from '../window/index.ts';
+export * from '../join/index.ts';

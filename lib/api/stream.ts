@@ -8,6 +8,7 @@ import { GlobalWindows, type WindowAssigner } from '../window/assigners.ts';
 import { CountEvictor } from '../window/evictors.ts';
 import { CountTrigger, PurgingTrigger } from '../window/triggers.ts';
 import { WindowedStream } from '../window/windowed-stream.ts';
+import { IntervalJoin } from '../join/interval-join.ts';
 
 /**
  * A stream of records of type T (Flink `DataStream`). Stateless operators chain into the stage
@@ -164,6 +165,21 @@ export class KeyedStream<K, T> extends DataStream<T> {
     const windowed = this.window(GlobalWindows.create<T>());
     if (slide === undefined) return windowed.trigger(PurgingTrigger.of(CountTrigger.of<T>(size)));
     return windowed.evictor(CountEvictor.of<T>(size)).trigger(CountTrigger.of<T>(slide));
+  }
+
+  /**
+   * Joins this keyed stream with another keyed by the same key, record by record within a time
+   * interval (Flink `intervalJoin`): both in one keyed stage, see lib/join/interval-join.ts.
+   *
+   * @example
+   * ```ts
+   * orders.keyBy((o) => o.orderId).intervalJoin(details.keyBy((d) => d.orderId))
+   *   .between(Time.seconds(-5), Time.minutes(10)).process(new OrderLine(), { uid: 'order-lines' });
+   * ```
+   */
+  intervalJoin<T2>(other: KeyedStream<K, T2>): IntervalJoin<K, T, T2> {
+    if (other.graph !== this.graph) throw new Error('intervalJoin: both streams must belong to one job');
+    return new IntervalJoin<K, T, T2>(new ConnectedKeyedStreams<K, T, T2>(this.graph, this.nodeId, other.nodeId));
   }
 }
 
