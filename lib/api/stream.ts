@@ -9,6 +9,7 @@ import { CountEvictor } from '../window/evictors.ts';
 import { CountTrigger, PurgingTrigger } from '../window/triggers.ts';
 import { WindowedStream } from '../window/windowed-stream.ts';
 import { IntervalJoin } from '../join/interval-join.ts';
+import { CoGroupedStreams, JoinedStreams } from '../join/window-join.ts';
 
 /**
  * A stream of records of type T (Flink `DataStream`). Stateless operators chain into the stage
@@ -57,6 +58,34 @@ export class DataStream<T> {
   union(...others: DataStream<T>[]): DataStream<T> {
     if (others.length === 0) throw new Error('union needs at least one other stream');
     return new DataStream<T>(this.graph, this.graph.add({ kind: 'union', input: this.nodeId, others: others.map((o) => o.nodeId) }));
+  }
+
+  /**
+   * Joins this stream with another per key and window (Flink `join`): every pair of a key's
+   * window, see lib/join/window-join.ts.
+   *
+   * @example
+   * ```ts
+   * clicks.join(views).where((c) => c.userId).equalTo((v) => v.userId)
+   *   .window(TumblingEventTimeWindows.of(Time.minutes(1))).apply((c, v) => ({ ...c, page: v.page }));
+   * ```
+   */
+  join<T2>(other: DataStream<T2>): JoinedStreams<T, T2> {
+    return new JoinedStreams<T, T2>(this, other);
+  }
+
+  /**
+   * Groups this stream and another per key and window (Flink `coGroup`): both sides' records of
+   * a key's window in one call, see lib/join/window-join.ts.
+   *
+   * @example
+   * ```ts
+   * clicks.coGroup(views).where((c) => c.userId).equalTo((v) => v.userId)
+   *   .window(TumblingEventTimeWindows.of(Time.minutes(1))).apply((cs, vs, out) => out.collect(cs.length - vs.length));
+   * ```
+   */
+  coGroup<T2>(other: DataStream<T2>): CoGroupedStreams<T, T2> {
+    return new CoGroupedStreams<T, T2>(this, other);
   }
 
   /**
