@@ -12,7 +12,13 @@ import type { AnyStateDescriptor, MapStateDescriptor } from '../api/state-descri
 import type { MapState, ValueState } from '../api/state.ts';
 import { createStateHandle, type KeyScope } from '../state/handles.ts';
 import { stateItemKey, VOID_NAMESPACE } from '../state/keys.ts';
-import type { ItemKey } from '../state/store.ts';
+import type { Item, ItemKey } from '../state/store.ts';
+
+/** A shard a stage shard was split or merged from, with its own parents. */
+export interface Ancestor {
+  shardId: string;
+  parents: Ancestor[];
+}
 
 /** A main-stream record held until the bootstrap completes. */
 export interface HeldRecord {
@@ -30,6 +36,8 @@ export function broadcastKeyOf(shardId: string): string {
 const BOOTSTRAPPED = '$bootstrapped';
 const HELD = '$held';
 const NEXT_HELD = '$heldNext';
+/** Set once a shard born of a split or merge has taken over its parents' broadcast state. */
+const INHERITED = '$inherited';
 const internal = (kind: 'value' | 'map', name: string) => ({ kind, name, ttl: undefined }) as unknown as AnyStateDescriptor;
 
 /**
@@ -47,6 +55,7 @@ export class BroadcastSide {
   private readonly bootstrapped: ValueState<boolean>;
   private readonly held: MapState<number, HeldRecord>;
   private readonly nextHeld: ValueState<number>;
+  private readonly inherited: ValueState<boolean>;
 
   constructor(
     keyedScope: KeyScope,
@@ -63,11 +72,55 @@ export class BroadcastSide {
     this.bootstrapped = createStateHandle(scope, internal('value', BOOTSTRAPPED)) as ValueState<boolean>;
     this.held = createStateHandle(scope, internal('map', HELD)) as MapState<number, HeldRecord>;
     this.nextHeld = createStateHandle(scope, internal('value', NEXT_HELD)) as ValueState<number>;
+    this.inherited = createStateHandle(scope, internal('value', INHERITED)) as ValueState<boolean>;
+  }
+
+  /**
+   * A shard born of a split or merge starts with its parents' broadcast state (it got no
+   * broadcast element before it existed) and takes the records they still held whose keys it
+   * now owns. Parents are read to their end before a child starts, so their state is final;
+   * after a merge both parents hold the same table (every shard gets every broadcast element).
+   *
+   * The parents' copies of the table stay (a split's other child needs them too): one copy per
+   * retired shard, as small as the table.
+   *
+   * @param ancestors the parents, each with its own parents (a parent that never ran has no state of its own)
+   */
+  async inherit(ancestors: Ancestor[], io: { partitionOf(shardId: string): Promise<Item[]>; owns(key: string): boolean; drop(item: ItemKey): void }): Promise<void> {
+    if (ancestors.length === 0 || (await this.inherited.value())) return;
+    const held: HeldRecord[] = [];
+    let tableTaken = false;
+    const visited = new Set<string>();
+    const visit = async (a: Ancestor): Promise<void> => {
+      if (visited.has(a.shardId)) return; // both sides of a merge may lead back to one grandparent
+      visited.add(a.shardId);
+      const items = await io.partitionOf(a.shardId);
+      if (items.length === 0) {
+        for (const p of a.parents) await visit(p);
+        return;
+      }
+      for (const item of items) {
+        const name = item.sk.slice(0, item.sk.indexOf('#'));
+        const value = JSON.parse(String(item.attrs.v));
+        if (name === HELD) {
+          // Exactly one child owns a held record's key: it takes the record over (and away from the parent).
+          if (io.owns((value as HeldRecord).key)) {
+            held.push(value as HeldRecord);
+            io.drop({ table: item.table, pk: item.pk, sk: item.sk });
+          }
+        } else if (!tableTaken && name === BOOTSTRAPPED) await this.bootstrapped.update(value as boolean);
+        else if (!tableTaken && this.states.has(name)) await this.states.get(name)!.put(JSON.parse(String(item.attrs.k)), value);
+      }
+      tableTaken = true;
+    };
+    for (const a of ancestors) await visit(a);
+    for (const record of held) await this.hold(record);
+    await this.inherited.update(true);
   }
 
   /** The single items to preload with every batch (held records are read only on release). */
   preloadKeys(operatorUid: string): ItemKey[] {
-    return [BOOTSTRAPPED, NEXT_HELD].map((name) => stateItemKey(operatorUid, this.key, name, VOID_NAMESPACE));
+    return [BOOTSTRAPPED, NEXT_HELD, INHERITED].map((name) => stateItemKey(operatorUid, this.key, name, VOID_NAMESPACE));
   }
 
   /** The read-write broadcast state of `descriptor` (declared with `broadcast(...)`). */

@@ -8,6 +8,7 @@ import type { BatchResult, InputRecord } from './batch.ts';
 import { BatchRun } from './batch-run.ts';
 import { NO_TIMER, type Checkpoint } from './checkpoint.ts';
 import { hashKeyOf } from '../plan/partitioning.ts';
+import { broadcastKeyOf, type Ancestor } from './broadcast-side.ts';
 import { statePartition } from '../state/keys.ts';
 import type { Item } from '../state/store.ts';
 import { BROADCAST_KEY, compareOrigin, decodeEnvelopes, type Envelope, type EnvelopeRecord } from './envelope.ts';
@@ -67,6 +68,7 @@ export class KeyedBatch extends BatchRun {
       cache: this.cache, timers: this.timers, now: () => this.now, wallClock: this.task.services.wallClock, watermark: () => this.watermark.current(),
       keysWithState: (name) => this.keysWithState(name),
     });
+    await this.inheritBroadcastState();
     if (this.task.services.processingTime === 'system') {
       // Processing-time timers due when the batch starts fire first, their outputs numbered at
       // the batch's first record: a retry starts at the same record (simulated time fires them per record).
@@ -147,6 +149,23 @@ export class KeyedBatch extends BatchRun {
       this.cp.nextTimer[domain] = Math.min(next, NO_TIMER);
     }
     await this.cache.preload(this.task.chain.keyed!.preloadKeys(keys));
+  }
+
+  /** A shard split or merged from others takes over their broadcast state (see BroadcastSide.inherit). */
+  private async inheritBroadcastState(): Promise<void> {
+    const side = this.task.chain.keyed!.broadcast;
+    const own = await this.task.ownShard();
+    if (!side || own.parents.length === 0) return;
+    const ancestry = (id: string): Ancestor => ({ shardId: id, parents: (own.listing.find((s) => s.shardId === id)?.parents ?? []).map(ancestry) });
+    const uid = this.task.chain.keyed!.operatorUid;
+    await side.inherit(own.parents.map(ancestry), {
+      partitionOf: (shardId) => this.task.services.store.query('state', statePartition(uid, broadcastKeyOf(shardId))),
+      owns: (key) => {
+        const hash = hashKeyOf(key);
+        return hash >= own.start && hash <= own.end;
+      },
+      drop: (item) => this.cache.set(item, undefined),
+    });
   }
 
   private async handle(upstream: string, record: InputRecord, index: number, e: Envelope): Promise<void> {
