@@ -60,10 +60,11 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
 
   let read = 0;
   let appended = 0;
-  const totals = new Map<string, { in: number; out: number; dead: number; fired: number; late: number; watermark: number }>();
+  const totals = new Map<string, { in: number; out: number; dead: number; fired: number; late: number; held: number; watermark: number }>();
   const onBatch = (r: BatchResult) => {
-    const t = totals.get(r.stage) ?? { in: 0, out: 0, dead: 0, fired: 0, late: 0, watermark: MIN_WATERMARK };
+    const t = totals.get(r.stage) ?? { in: 0, out: 0, dead: 0, fired: 0, late: 0, held: 0, watermark: MIN_WATERMARK };
     t.late += r.late;
+    t.held += r.held - r.released; // waiting for the broadcast side's bootstrap
     read += r.recordsIn;
     t.in += r.dataIn;
     t.out += r.outputs;
@@ -106,9 +107,10 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
     const loops: Promise<unknown>[] = [
       every(Number(options.statusEvery) * 1000, stop.signal, async () => {
         for (const stage of plan.stages) {
-          const t = totals.get(stage.id) ?? { in: 0, out: 0, dead: 0, fired: 0, late: 0, watermark: MIN_WATERMARK };
+          const t = totals.get(stage.id) ?? { in: 0, out: 0, dead: 0, fired: 0, late: 0, held: 0, watermark: MIN_WATERMARK };
           const pending = stage.stateful ? ` timers pending=${await countPendingTimers(services.store, plan, stage.id)} fired=${t.fired}` : '';
-          say(`[${stage.id}] records in=${t.in} out=${t.out} dead-letters=${t.dead}${stage.stateful ? ` late=${t.late}` : ''}${pending} watermark=${formatWatermark(t.watermark)}`);
+          const held = t.held > 0 ? ` held-for-bootstrap=${t.held}` : '';
+          say(`[${stage.id}] records in=${t.in} out=${t.out} dead-letters=${t.dead}${stage.stateful ? ` late=${t.late}` : ''}${held}${pending} watermark=${formatWatermark(t.watermark)}`);
         }
       }),
     ];
