@@ -228,7 +228,10 @@ export class KeyedOperator {
   private readonly context: OnTimerContext<unknown> & KeyedContext<unknown> = {
     timestamp: () => this.ts,
     getCurrentKey: () => (this.decodedKey ??= decodeKey(this.key)),
-    timerService: () => this.timerService,
+    timerService: () => {
+      if (isBroadcastFunction(this.fn) && this.fn.broadcastKind === 'plain') throw new Error('a BroadcastProcessFunction has no timers (they need a key): keyBy the main stream and use a KeyedBroadcastProcessFunction');
+      return this.timerService;
+    },
     output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag.id, value, this.ts),
     timeDomain: () => this.domain,
     currentProcessingTime: () => this.current().now(),
