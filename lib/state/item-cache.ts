@@ -28,6 +28,12 @@ export class ItemCache {
   private readonly entries = new Map<string, Entry>();
   private readonly journal: { id: string; previous: Entry | undefined }[] = [];
   private readonly scanned = new Set<string>();
+  /**
+   * Ids of the cached items by partition (table and pk): a scan visits its own partition's
+   * items, not every item of the batch (a join scans a key's buffer per record, in batches of
+   * thousands of items).
+   */
+  private readonly partitions = new Map<string, Set<string>>();
   /** Parsed values of items, so a hot key's JSON is parsed once per batch, not per access. */
   private parsedValues = new WeakMap<Item, unknown>();
 
@@ -43,14 +49,14 @@ export class ItemCache {
     if (missing.size === 0) return;
     const found = await this.store.batchGet([...missing.values()]);
     const byId = new Map(found.map((item) => [itemId(item), item]));
-    for (const [id, key] of missing) this.entries.set(id, { key, item: byId.get(id), dirty: false, stored: byId.has(id) });
+    for (const [id, key] of missing) this.put(id, { key, item: byId.get(id), dirty: false, stored: byId.has(id) });
   }
 
   /** Adds items just read by a query (not dirty), unless the batch already has them. */
   seed(items: Item[]): void {
     for (const item of items) {
       const id = itemId(item);
-      if (!this.entries.has(id)) this.entries.set(id, { key: { table: item.table, pk: item.pk, sk: item.sk }, item, dirty: false, stored: true });
+      if (!this.entries.has(id)) this.put(id, { key: { table: item.table, pk: item.pk, sk: item.sk }, item, dirty: false, stored: true });
     }
   }
 
@@ -79,7 +85,7 @@ export class ItemCache {
     const id = itemId(key);
     const previous = this.entries.get(id);
     this.journal.push({ id, previous: previous && { ...previous } });
-    this.entries.set(id, { key, item, dirty: true, stored: previous ? previous.stored : options.absentInStore ? false : undefined });
+    this.put(id, { key, item, dirty: true, stored: previous ? previous.stored : options.absentInStore ? false : undefined });
   }
 
   /**
@@ -92,14 +98,14 @@ export class ItemCache {
       const stored = await this.store.query(table, pk, { from: prefix, to: prefix + '\uffff' });
       for (const item of stored) {
         const id = itemId(item);
-        if (!this.entries.has(id)) this.entries.set(id, { key: { table, pk, sk: item.sk }, item, dirty: false, stored: true });
+        if (!this.entries.has(id)) this.put(id, { key: { table, pk, sk: item.sk }, item, dirty: false, stored: true });
       }
       this.scanned.add(scanId);
     }
     const rows: Item[] = [];
-    for (const entry of this.entries.values()) {
-      const k = entry.key;
-      if (entry.item && k.table === table && k.pk === pk && k.sk.startsWith(prefix)) rows.push(entry.item);
+    for (const id of this.partitions.get(partitionId(table, pk)) ?? []) {
+      const entry = this.entries.get(id)!;
+      if (entry.item && entry.key.sk.startsWith(prefix)) rows.push(entry.item);
     }
     return rows.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
   }
@@ -138,11 +144,23 @@ export class ItemCache {
       const { id, previous } = this.journal.pop()!;
       if (previous) this.entries.set(id, previous);
       else {
+        const key = this.entries.get(id)!.key;
         this.entries.delete(id);
+        this.partitions.get(partitionId(key.table, key.pk))!.delete(id);
         // A blind write hid the stored item from scans of its prefix; scan the store again.
         this.scanned.clear();
       }
     }
+  }
+
+  private put(id: string, entry: Entry): void {
+    if (!this.entries.has(id)) {
+      const partition = partitionId(entry.key.table, entry.key.pk);
+      let ids = this.partitions.get(partition);
+      if (!ids) this.partitions.set(partition, (ids = new Set()));
+      ids.add(id);
+    }
+    this.entries.set(id, entry);
   }
 
   /** The net writes of the batch: one per dirty item. */
@@ -156,4 +174,8 @@ export class ItemCache {
     }
     return { puts, deletes };
   }
+}
+
+function partitionId(table: TableRole, pk: string): string {
+  return `${table}\u0001${pk}`;
 }
