@@ -23,6 +23,12 @@ import {
  */
 export class MemoryStore implements KeyValueStore {
   private readonly partitions = new Map<string, Map<string, Item>>();
+  /**
+   * Each partition's sort keys in order, kept up to date on every write, so that a query reads
+   * its range by binary search as DynamoDB's Query does, instead of sorting the whole partition
+   * (a stage's timer partitions are queried every batch).
+   */
+  private readonly sortKeys = new Map<string, string[]>();
   private readonly counters = emptyStats();
 
   async batchGet(keys: ItemKey[]): Promise<Item[]> {
@@ -38,14 +44,18 @@ export class MemoryStore implements KeyValueStore {
 
   async query(table: TableRole, pk: string, range: SortKeyRange = {}): Promise<Item[]> {
     this.counters.requests += 1;
-    const partition = this.partition(table, pk);
+    const id = partitionId(table, pk);
+    const partition = this.partitions.get(id);
     if (!partition) return [];
-    const rows = [...partition.values()]
-      .filter((i) => (range.from === undefined || i.sk >= range.from) && (range.to === undefined || i.sk <= range.to))
-      .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
-    const limited = range.limit === undefined ? rows : rows.slice(0, range.limit);
-    this.counters.itemsRead += limited.length;
-    return limited.map(clone);
+    const keys = this.sortKeys.get(id)!;
+    const rows: Item[] = [];
+    const limit = range.limit ?? Infinity;
+    for (let i = range.from === undefined ? 0 : lowerBound(keys, range.from); i < keys.length && rows.length < limit; i++) {
+      if (range.to !== undefined && keys[i] > range.to) break;
+      rows.push(clone(partition.get(keys[i])!));
+    }
+    this.counters.itemsRead += rows.length;
+    return rows;
   }
 
   async scan(table: TableRole, filter: { pkPrefix: string; skPrefix?: string }): Promise<Item[]> {
@@ -68,7 +78,7 @@ export class MemoryStore implements KeyValueStore {
       throw new CommitConflictError(`checkpoint ${item.pk}/${item.sk} is at version ${currentVersion}, expected ${expectedVersion}`);
     }
     for (const put of request.puts) this.write(put);
-    for (const del of request.deletes) this.partition(del.table, del.pk)?.delete(del.sk);
+    for (const del of request.deletes) this.delete(del);
     this.write(item);
     this.counters.requests += 1;
     this.counters.itemsWritten += request.puts.length + request.deletes.length + 1;
@@ -76,7 +86,7 @@ export class MemoryStore implements KeyValueStore {
 
   async writeBatch(puts: Item[], deletes: ItemKey[]): Promise<void> {
     for (const put of puts) this.write(put);
-    for (const del of deletes) this.partition(del.table, del.pk)?.delete(del.sk);
+    for (const del of deletes) this.delete(del);
     this.counters.requests += Math.ceil((puts.length + deletes.length) / 25);
     this.counters.itemsWritten += puts.length + deletes.length;
   }
@@ -93,15 +103,45 @@ export class MemoryStore implements KeyValueStore {
   }
 
   private write(item: Item): void {
-    const id = itemId({ ...item, sk: '' });
+    const id = partitionId(item.table, item.pk);
     let partition = this.partitions.get(id);
-    if (!partition) this.partitions.set(id, (partition = new Map()));
+    if (!partition) {
+      this.partitions.set(id, (partition = new Map()));
+      this.sortKeys.set(id, []);
+    }
+    if (!partition.has(item.sk)) {
+      const keys = this.sortKeys.get(id)!;
+      keys.splice(lowerBound(keys, item.sk), 0, item.sk);
+    }
     partition.set(item.sk, clone(item));
   }
 
-  private partition(table: TableRole, pk: string): Map<string, Item> | undefined {
-    return this.partitions.get(itemId({ table, pk, sk: '' }));
+  private delete(key: ItemKey): void {
+    const id = partitionId(key.table, key.pk);
+    if (!this.partitions.get(id)?.delete(key.sk)) return;
+    const keys = this.sortKeys.get(id)!;
+    keys.splice(lowerBound(keys, key.sk), 1);
   }
+
+  private partition(table: TableRole, pk: string): Map<string, Item> | undefined {
+    return this.partitions.get(partitionId(table, pk));
+  }
+}
+
+function partitionId(table: TableRole, pk: string): string {
+  return itemId({ table, pk, sk: '' });
+}
+
+/** The first index whose key is >= `key` (keys sorted ascending, by code unit as DynamoDB's binary order of ASCII keys). */
+function lowerBound(keys: string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function clone(item: Item): Item {
