@@ -65,6 +65,35 @@ export interface JobOptions {
    * time) before the record goes to the dead-letter table (default 2).
    */
   functionRetries?: number;
+  /**
+   * Lambda waits up to this long to fill a batch before it invokes a stage (0-300, default 0:
+   * invoke as soon as records are there). Larger windows mean fuller batches, fewer
+   * invocations and commits, and more latency.
+   */
+  maximumBatchingWindowInSeconds?: number;
+  /**
+   * Lambda splits a batch in two and retries each half when the stage fails (default false).
+   * The stage dead-letters bad records itself and reports the rest with `batchItemFailures`,
+   * so halving only shrinks the batches that follow an outage.
+   */
+  bisectBatchOnFunctionError?: boolean;
+  /**
+   * How often Lambda retries a batch the stage reports as failed before it skips it (-1 =
+   * until it succeeds, the default; up to 10000). A skipped record is lost to the job: the
+   * stage never sees it and its checkpoint moves past it. Only set it if losing records is acceptable.
+   */
+  maximumRetryAttempts?: number;
+  /** Lambda skips records older than this (-1 = never, the default; else 60-604800 s). Skipped records are lost, as above. */
+  maximumRecordAgeInSeconds?: number;
+  /**
+   * Where a new event source mapping of a *source* stage starts: TRIM_HORIZON (default: the
+   * oldest record the stream keeps) or LATEST (only what arrives after the deployment).
+   * Internal streams always start at TRIM_HORIZON, else records written before the mapping
+   * existed would be lost.
+   */
+  startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+  /** DynamoDB point-in-time recovery on the job's tables (state, dead letters, sinks; default false). */
+  pointInTimeRecovery?: boolean;
 }
 
 export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
@@ -74,6 +103,12 @@ export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
   batchSize: 100,
   idleWatermarkAdvance: false,
   functionRetries: 2,
+  maximumBatchingWindowInSeconds: 0,
+  bisectBatchOnFunctionError: false,
+  maximumRetryAttempts: -1,
+  maximumRecordAgeInSeconds: -1,
+  startingPosition: 'TRIM_HORIZON',
+  pointInTimeRecovery: false,
 };
 
 /** The graph of one job: its nodes in definition order and its options. */

@@ -30,6 +30,24 @@ export interface PlanStage {
   /** True when the stage keeps keyed state and timers (and so has a sweep). */
   stateful: boolean;
   batchSize: number;
+  /** The rest of Lambda's Kinesis event source mapping for `input` (defaults in JobOptions; docs/operations.md). */
+  eventSource: EventSourceSettings;
+}
+
+export interface EventSourceSettings {
+  maximumBatchingWindowInSeconds: number;
+  /**
+   * Always 1: one invocation per shard at a time. A shard's records are processed serially
+   * in sequence order and each commit is fenced by the shard's checkpoint version; with more
+   * concurrent batches per shard, they would conflict on that checkpoint and keys would lose their order.
+   */
+  parallelizationFactor: 1;
+  bisectBatchOnFunctionError: boolean;
+  /** -1 = retry until the batch succeeds. */
+  maximumRetryAttempts: number;
+  /** -1 = never skip a record for its age. */
+  maximumRecordAgeInSeconds: number;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
 }
 
 export interface Plan {

@@ -1,5 +1,5 @@
 import type { GraphNode, JobGraph } from './graph.ts';
-import { resourceNames, sourceStageId, type Plan, type PlanOutput, type PlanStage } from './plan.ts';
+import { resourceNames, sourceStageId, type EventSourceSettings, type Plan, type PlanOutput, type PlanStage } from './plan.ts';
 
 /**
  * Cuts a job graph into stages: one per source and one per keyed operator; stateless
@@ -32,6 +32,7 @@ export function planJob(graph: JobGraph): Plan {
       upstream: [],
       stateful: entry.kind === 'process',
       batchSize: graph.options.batchSize,
+      eventSource: eventSourceSettings(graph, entry.kind === 'source'),
     };
   });
   const stageIds = new Set<string>();
@@ -93,6 +94,19 @@ export function planJob(graph: JobGraph): Plan {
       ...sinkOutputs(stages, 'dynamodb').map((o) => ({ name: o.target, role: 'sink' as const, of: o.sink })),
     ],
     sweep: stateful.length > 0 ? { stages: stateful, schedule: 'rate(1 minute)' } : undefined,
+  };
+}
+
+/** A stage's event source mapping from the job's options (Lambda's limits are checked where it is deployed: serverless.ts). */
+function eventSourceSettings(graph: JobGraph, source: boolean): EventSourceSettings {
+  const o = graph.options;
+  return {
+    maximumBatchingWindowInSeconds: o.maximumBatchingWindowInSeconds,
+    parallelizationFactor: 1,
+    bisectBatchOnFunctionError: o.bisectBatchOnFunctionError,
+    maximumRetryAttempts: o.maximumRetryAttempts,
+    maximumRecordAgeInSeconds: o.maximumRecordAgeInSeconds,
+    startingPosition: source ? o.startingPosition : 'TRIM_HORIZON',
   };
 }
 
