@@ -1,26 +1,106 @@
 /**
- * Bundles every job's Lambda entry points (`functions/<job>/handler.ts`) with esbuild into
- * `dist/<job>/handler.mjs`, one self-contained file per job, and prints the bundle sizes.
+ * Bundles every job's Lambda functions with esbuild: one self-contained file per function,
+ * `dist/<job>/<function>.mjs`, exporting that function's handler from
+ * `functions/<job>/handler.ts` (the functions are the plan's: `lambdaFunctions`). Prints the
+ * size of each bundle, raw and gzipped (the Lambda zip compresses about as much), as a
+ * Markdown table.
+ *
+ *   node bin/run-ts.mjs infra/bundle.ts [--job <name>]… [--json <file>]
  */
-import { build } from 'esbuild';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { Job } from '../lib/api/job.ts';
+import { planJob } from '../lib/plan/planner.ts';
+import { lambdaFunctions } from '../lib/plan/serverless.ts';
 
-const jobs = readdirSync('functions').filter((d) => existsSync(join('functions', d, 'handler.ts')));
-for (const job of jobs) {
-  const outfile = join('dist', job, 'handler.mjs');
-  await build({
-    entryPoints: [join('functions', job, 'handler.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: true,
-    sourcemap: false,
-    // Some dependencies still call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __eddyRequire } from 'node:module'; const require = __eddyRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
-  console.log(`${outfile}: ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);
+export interface BundleSize {
+  job: string;
+  fn: string;
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+  /** Bytes of the bundle that come from the AWS SDK (`@aws-sdk/*`, `@smithy/*`, `@aws-crypto/*`). */
+  sdkBytes: number;
+  /** Bytes that come from zod (the jobs' record schemas). */
+  zodBytes: number;
+}
+
+/**
+ * `functions/<job>/handler.ts` creates every handler of the job at module level. The calls
+ * only build a handler (no I/O), so they are marked pure: a function's bundle then keeps its
+ * own handler and drops the others' code.
+ */
+const pureHandlers: Plugin = {
+  name: 'eddy-pure-handlers',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]functions[\\/][^\\/]+[\\/]handler\.ts$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/=\s*(create(?:Stage|Sweep)Handler)\(/g, '= /* @__PURE__ */ $1('),
+      loader: 'ts',
+    }));
+  },
+};
+
+export async function bundleJob(job: string, root = process.cwd()): Promise<BundleSize[]> {
+  const module = await import(pathToFileURL(join(root, 'functions', job, 'job.ts')).href);
+  if (!(module.default instanceof Job)) throw new Error(`functions/${job}/job.ts must export a Job as default`);
+  const outDir = join(root, 'dist', job);
+  rmSync(outDir, { recursive: true, force: true }); // no bundle of a function the plan no longer has
+  mkdirSync(outDir, { recursive: true });
+  const sizes: BundleSize[] = [];
+  for (const fn of lambdaFunctions(planJob(module.default.graph))) {
+    const outfile = join(outDir, `${fn}.mjs`);
+    const result = await build({
+      stdin: { contents: `export { ${fn} } from './functions/${job}/handler.ts';`, resolveDir: root, loader: 'ts', sourcefile: `${job}/${fn}.ts` },
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      minify: true,
+      sourcemap: false,
+      metafile: true,
+      plugins: [pureHandlers],
+      // Some dependencies still call require(); give the ESM bundle one.
+      banner: { js: "import { createRequire as __eddyRequire } from 'node:module'; const require = __eddyRequire(import.meta.url);" },
+      logLevel: 'warning',
+    });
+    const data = readFileSync(outfile);
+    sizes.push({ job, fn, file: join('dist', job, `${fn}.mjs`), bytes: statSync(outfile).size, gzipBytes: gzipSync(data, { level: 9 }).length, ...partBytes(result.metafile) });
+  }
+  return sizes;
+}
+
+function partBytes(meta: Metafile): { sdkBytes: number; zodBytes: number } {
+  const parts = { sdkBytes: 0, zodBytes: 0 };
+  for (const output of Object.values(meta.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      if (/node_modules\/@(aws-sdk|smithy|aws-crypto)\//.test(input)) parts.sdkBytes += bytesInOutput;
+      else if (/node_modules\/zod\//.test(input)) parts.zodBytes += bytesInOutput;
+    }
+  }
+  return parts;
+}
+
+const kib = (bytes: number) => (bytes / 1024).toFixed(0);
+
+export function sizeTable(sizes: BundleSize[]): string {
+  const rows = sizes.map((s) => `| ${s.job} | ${s.fn} | ${kib(s.bytes)} | ${kib(s.gzipBytes)} | ${kib(s.sdkBytes)} | ${kib(s.zodBytes)} |`);
+  return ['| job | function | bundle KiB | gzipped KiB | of which AWS SDK KiB | of which zod KiB |', '|---|---|---:|---:|---:|---:|', ...rows].join('\n');
+}
+
+if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
+  const args = process.argv.slice(2);
+  const only = args.flatMap((a, i) => (args[i - 1] === '--job' ? [a] : []));
+  const json = args[args.indexOf('--json') + 1];
+  const jobs = readdirSync('functions').filter((d) => existsSync(join('functions', d, 'handler.ts')) && (only.length === 0 || only.includes(d)));
+  const sizes: BundleSize[] = [];
+  for (const job of jobs) sizes.push(...(await bundleJob(job)));
+  console.log(sizeTable(sizes));
+  if (args.includes('--json') && json) {
+    mkdirSync(dirname(json), { recursive: true });
+    writeFileSync(json, JSON.stringify(sizes, null, 2));
+  }
 }

@@ -24,7 +24,7 @@ export function buildCli(): Command {
     .action(async (name: string, opts: { format: string }) => {
       const { job } = await loadJob(name);
       const plan = planJob(job.graph);
-      if (opts.format === 'serverless') console.log(JSON.stringify(toServerless(plan, `dist/${plan.job}/handler`), null, 2));
+      if (opts.format === 'serverless') console.log(JSON.stringify(toServerless(plan), null, 2));
       else console.log(opts.format === 'json' ? JSON.stringify(plan, null, 2) : describePlan(plan, job.graph));
     });
 
