@@ -2,14 +2,11 @@
  * docs/windows.md must work as printed: every ```ts block whose first line is `// runnable` is
  * written to a module inside the package (so that `eddy/api` resolves as it does for users),
  * type-checked with the repository's compiler options, imported, and must export a Job as
- * default. Each is then replayed in memory on a tiny input and its sinks compared with results
+ * default (test/unit/support/doc-snippets.ts). Each is then replayed in memory on a tiny input and its sinks compared with results
  * worked out by hand. The session job also runs "live" in memory, with a simulated wall clock:
  * its last sessions close through the sweep's idle watermark, with no further input.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Job } from '../../../lib/api/index.ts';
 import { MemorySinkWriter } from '../../../lib/connectors/memory-sink.ts';
@@ -22,40 +19,22 @@ import { planJob } from '../../../lib/plan/planner.ts';
 import { sweepOnce } from '../../../lib/runtime/sweep.ts';
 import type { RuntimeServices } from '../../../lib/runtime/task.ts';
 import { MemoryStore } from '../../../lib/state/memory-store.ts';
+import { loadRunnableSnippets, typeCheck, type DocSnippets } from '../support/doc-snippets.ts';
 
-const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const jsonl = (records: object[]) => records.map((r) => JSON.stringify(r));
 const byUserThenStart = (a: any, b: any) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : (a.windowStart ?? a.start) - (b.windowStart ?? b.start));
 
-/** The runnable blocks of the page, in page order. */
-async function runnableSnippets(): Promise<string[]> {
-  const page = await readFile(join(root, 'docs/windows.md'), 'utf8');
-  return [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).filter((code) => code.split('\n')[0].trim() === '// runnable');
-}
-
-let dir: string;
+let snippets: DocSnippets;
 let files: string[];
-const jobs = new Map<string, Job>();
+let jobs: Map<string, Job>;
 
 beforeAll(async () => {
-  const snippets = await runnableSnippets();
-  // Inside the package, so that the self-reference `eddy/api` resolves (package.json "exports").
-  await mkdir(join(root, 'test/.tmp'), { recursive: true });
-  dir = await mkdtemp(join(root, 'test/.tmp', 'docs-windows-'));
-  files = [];
-  for (const [i, code] of snippets.entries()) {
-    const file = join(dir, `snippet-${i + 1}.ts`);
-    await writeFile(file, code);
-    files.push(file);
-  }
-  for (const file of files) {
-    const mod = await import(pathToFileURL(file).href);
-    if (mod.default instanceof Job) jobs.set(mod.default.name, mod.default);
-  }
+  snippets = await loadRunnableSnippets('docs/windows.md');
+  ({ files, jobs } = snippets);
 });
 
 afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await snippets?.remove();
 });
 
 describe('docs/windows.md snippets', () => {
@@ -67,18 +46,7 @@ describe('docs/windows.md snippets', () => {
   });
 
   it('type-checks with the repository compiler options', () => {
-    const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (d) => {
-        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-      },
-    })!;
-    const program = ts.createProgram(files, config.options);
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
-      const where = d.file ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
-      return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-    });
-    expect(diagnostics).toEqual([]);
+    expect(typeCheck(files)).toEqual([]);
   }, 120_000);
 
   it('page-views: one count per user and tumbling minute', async () => {
