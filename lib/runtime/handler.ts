@@ -11,6 +11,7 @@ import { servicesFromEnvironment } from '../aws/services.ts';
 import { planJob } from '../plan/planner.ts';
 import { runBatch, type BatchResult } from './batch.ts';
 import { ChaosCrash } from './chaos.ts';
+import { metricsEnabled, StageMetrics } from './metrics.ts';
 import { sweepOnce, type SweepResult } from './sweep.ts';
 import { StageTask, type RuntimeServices } from './task.ts';
 
@@ -41,6 +42,8 @@ export function createStageHandler(job: Job, stageId: string, makeServices?: () 
   const plan = planJob(job.graph);
   let services: RuntimeServices | undefined;
   const tasks = new Map<string, Promise<StageTask>>();
+  const log = logger.createChild({ persistentKeys: { job: job.name, stage: stageId } });
+  const metrics = metricsEnabled() ? new StageMetrics(job.name, stageId) : undefined;
   const taskFor = (shard: string) => {
     services ??= makeServices ? makeServices() : servicesFromEnvironment(job, plan);
     let task = tasks.get(shard);
@@ -56,19 +59,33 @@ export function createStageHandler(job: Job, stageId: string, makeServices?: () 
       const task = await taskFor(shard);
       // Stop taking records when less than a margin of Lambda's time is left: commit what is done, report the rest.
       const remaining = context?.getRemainingTimeInMillis?.();
-      const deadline = remaining === undefined ? undefined : Date.now() + remaining - Math.max(5_000, remaining * 0.2);
+      const started = Date.now();
+      const deadline = remaining === undefined ? undefined : started + remaining - Math.max(5_000, remaining * 0.2);
+      const before = task.services.store.stats();
+      const [reads, writes] = [before.itemsRead, before.itemsWritten];
       const result = await runBatch(
         task,
         records.map((r) => ({ seq: r.kinesis.sequenceNumber, data: Buffer.from(r.kinesis.data, 'base64') })),
         { deadline },
       );
-      logger.info('batch', { ...result });
+      const after = task.services.store.stats();
+      const arrival = records[records.length - 1].kinesis.approximateArrivalTimestamp;
+      const measured = {
+        latencyMs: Date.now() - started,
+        lastArrival: arrival === undefined ? undefined : arrival * 1000,
+        stateReads: after.itemsRead - reads,
+        stateWrites: after.itemsWritten - writes,
+        now: task.services.wallClock(),
+      };
+      log.info('batch', { ...result, latencyMs: measured.latencyMs, stateReads: measured.stateReads, stateWrites: measured.stateWrites });
+      metrics?.batch(result, measured);
       handler.onBatch?.(result);
       return { batchItemFailures: result.unprocessedFrom ? [{ itemIdentifier: result.unprocessedFrom }] : [] };
     } catch (error) {
       // Whatever was done, the checkpoint says what counts: ask for the whole batch again from its first record.
       if (error instanceof ChaosCrash) tasks.delete(shard); // a crash loses the container, and its memory
-      else logger.error('batch failed', { stage: stageId, shard, error: error as Error });
+      else log.error('batch failed', { shard, error: error as Error });
+      metrics?.failure();
       return { batchItemFailures: [{ itemIdentifier: records[0].kinesis.sequenceNumber }] };
     }
   }) as StageHandler;
