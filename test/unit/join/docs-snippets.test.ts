@@ -27,13 +27,14 @@ const job = (name: string) => {
 
 describe('docs/joins.md snippets', () => {
   it('has runnable snippets, each a module exporting a Job as default, with its joins in one keyed stage each', () => {
-    expect(snippets.files).toHaveLength(3);
-    expect([...snippets.jobs.keys()].sort()).toEqual(['ad-clicks', 'order-payments', 'views-and-clicks']);
+    expect(snippets.files).toHaveLength(4);
+    expect([...snippets.jobs.keys()].sort()).toEqual(['ad-clicks', 'order-payments', 'priced-views', 'views-and-clicks']);
     for (const j of snippets.jobs.values()) expect(j).toBeInstanceOf(Job);
     const stages = (name: string) => planJob(job(name).graph).stages.map((s) => s.id);
     expect(stages('order-payments')).toEqual(['source-orders', 'source-payments', 'match-payment']);
     expect(stages('ad-clicks')).toEqual(['source-impressions', 'source-clicks', 'attribute-clicks']);
     expect(stages('views-and-clicks')).toEqual(['source-views', 'source-clicks', 'page-clicks', 'activity']);
+    expect(stages('priced-views')).toEqual(['source-views', 'source-price-cdc', 'price-views']);
   });
 
   it('type-checks with the repository compiler options', () => {
@@ -79,5 +80,15 @@ describe('docs/joins.md snippets', () => {
       { userId: 'u1', views: 2, clicks: 1 }, { userId: 'u3', views: 0, clicks: 1 }, // minute 0
       { userId: 'u1', views: 1, clicks: 1 }, { userId: 'u2', views: 1, clicks: 0 }, // minute 1
     ]));
+  });
+
+  it('priced-views: views that come before the price table is loaded wait for it; unknown skus go to the side output', async () => {
+    const change = (type: string, sku?: string, price?: number) => ({ database: 'shop', table: 'price', type, ts: 1_700_000_000, data: sku ? { sku, price } : {} });
+    const cdc = [change('bootstrap-start'), change('bootstrap-insert', 's1', 10), change('bootstrap-insert', 's2', 20), change('bootstrap-complete')];
+    const views = [{ viewId: 'v1', sku: 's2', ts: 1_000 }, { viewId: 'v2', sku: 's9', ts: 2_000 }, { viewId: 'v3', sku: 's1', ts: 3_000 }];
+    const { sinks, deadLetters } = await replayInMemory(job('priced-views'), { views: jsonl(views), 'price-cdc': jsonl(cdc) });
+    expect(deadLetters).toEqual([]);
+    expect(sorted(sinks.values('priced'))).toEqual([{ viewId: 'v1', sku: 's2', price: 20 }, { viewId: 'v3', sku: 's1', price: 10 }]);
+    expect(sinks.values('unknown-sku')).toEqual([{ viewId: 'v2', sku: 's9', ts: 2_000 }]);
   });
 });
