@@ -5,9 +5,13 @@
  * size of each bundle, raw and gzipped (the Lambda zip compresses about as much), as a
  * Markdown table.
  *
- *   node bin/run-ts.mjs infra/bundle.ts [--job <name>]… [--json <file>]
+ *   node bin/run-ts.mjs infra/bundle.ts [--job <name>]… [--json <file>] [--load-time]
+ *
+ * `--load-time` adds how long a fresh Node process takes to import each bundle (median of 3):
+ * the part of a Lambda cold start that the bundle decides.
  */
 import { build, type Metafile, type Plugin } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,6 +30,8 @@ export interface BundleSize {
   sdkBytes: number;
   /** Bytes that come from zod (the jobs' record schemas). */
   zodBytes: number;
+  /** Median time to import the bundle in a fresh Node process (`--load-time`). */
+  loadMs?: number;
 }
 
 /**
@@ -84,11 +90,20 @@ function partBytes(meta: Metafile): { sdkBytes: number; zodBytes: number } {
   return parts;
 }
 
+/** Median over `runs` fresh processes of the time `import()` of the bundle takes. */
+export function loadTime(file: string, runs = 3): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(resolve(file)).href)}); process.stdout.write(String(performance.now() - t));`;
+  const times = Array.from({ length: runs }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })));
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
+
 const kib = (bytes: number) => (bytes / 1024).toFixed(0);
 
 export function sizeTable(sizes: BundleSize[]): string {
-  const rows = sizes.map((s) => `| ${s.job} | ${s.fn} | ${kib(s.bytes)} | ${kib(s.gzipBytes)} | ${kib(s.sdkBytes)} | ${kib(s.zodBytes)} |`);
-  return ['| job | function | bundle KiB | gzipped KiB | of which AWS SDK KiB | of which zod KiB |', '|---|---|---:|---:|---:|---:|', ...rows].join('\n');
+  const load = sizes.some((s) => s.loadMs !== undefined);
+  const rows = sizes.map((s) => `| ${s.job} | ${s.fn} | ${kib(s.bytes)} | ${kib(s.gzipBytes)} | ${kib(s.sdkBytes)} | ${kib(s.zodBytes)} |${load ? ` ${s.loadMs?.toFixed(0)} |` : ''}`);
+  const head = `| job | function | bundle KiB | gzipped KiB | of which AWS SDK KiB | of which zod KiB |${load ? ' import ms |' : ''}`;
+  return [head, `|---|---|---:|---:|---:|---:|${load ? '---:|' : ''}`, ...rows].join('\n');
 }
 
 if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
@@ -98,6 +113,7 @@ if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
   const jobs = readdirSync('functions').filter((d) => existsSync(join('functions', d, 'handler.ts')) && (only.length === 0 || only.includes(d)));
   const sizes: BundleSize[] = [];
   for (const job of jobs) sizes.push(...(await bundleJob(job)));
+  if (args.includes('--load-time')) for (const s of sizes) s.loadMs = loadTime(s.file);
   console.log(sizeTable(sizes));
   if (args.includes('--json') && json) {
     mkdirSync(dirname(json), { recursive: true });
