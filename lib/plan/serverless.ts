@@ -119,15 +119,20 @@ export function toServerless(plan: Plan, distDir = `dist/${plan.job}`) {
   if (plan.sweep) functions.sweep = lambda('sweep', `eddy ${plan.job}: fires timers of shards without data`, 70, { schedule: plan.sweep.schedule });
 
   const resources: Record<string, unknown> = {};
+  const add = (id: string, what: string, resource: unknown) => {
+    // Logical ids keep only letters and digits: `a-b` and `a_b` would be one resource.
+    if (id in resources) throw new Error(`job ${plan.job}: ${what} gets the CloudFormation id ${id}, which another resource has; rename one of them`);
+    resources[id] = resource;
+  };
   for (const s of plan.streams) {
-    resources[streamId(s.name)] = {
+    add(streamId(s.name), `stream ${s.name}`, {
       Type: 'AWS::Kinesis::Stream',
       Properties: { Name: s.name, ShardCount: s.shards, StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' } },
-    };
+    });
   }
   for (const t of plan.tables) {
     const keys = t.role === 'sink' ? [{ AttributeName: 'id', KeyType: 'HASH' }] : [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }];
-    resources[tableId(t.name)] = {
+    add(tableId(t.name), `table ${t.name}`, {
       Type: 'AWS::DynamoDB::Table',
       Properties: {
         TableName: t.name,
@@ -139,10 +144,10 @@ export function toServerless(plan: Plan, distDir = `dist/${plan.job}`) {
         // The state store writes the native TTL attribute on entries with state TTL and on redo-log parts.
         ...(t.role === 'state' && { TimeToLiveSpecification: { AttributeName: NATIVE_TTL_ATTRIBUTE, Enabled: true } }),
       },
-    };
+    });
   }
   for (const fn of lambdaFunctions(plan)) {
-    resources[roleId(fn)] = {
+    add(roleId(fn), `the role of function ${fn}`, {
       Type: 'AWS::IAM::Role',
       Properties: {
         Description: `eddy ${plan.job}: function ${fn}`,
@@ -152,7 +157,7 @@ export function toServerless(plan: Plan, distDir = `dist/${plan.job}`) {
         },
         Policies: [{ PolicyName: `eddy-${plan.job}-${fn}`, PolicyDocument: { Version: '2012-10-17', Statement: iamStatements(plan, fn) } }],
       },
-    };
+    });
   }
   return { functions, resources };
 }

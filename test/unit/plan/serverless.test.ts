@@ -60,6 +60,14 @@ describe('toServerless', () => {
     expect(grants('sweep').filter((g) => g.startsWith('TableTSlsSinkBig'))).toEqual([]);
   });
 
+  it('refuses two resources that CloudFormation would name alike', () => {
+    const j = new Job('t-ids');
+    const src = tsSource<Ev>(j);
+    src.sinkTo(sink('a-b'));
+    src.sinkTo(sink('a_b'));
+    expect(() => toServerless(planJob(j.graph))).toThrow(/stream t-ids-sink-a_b gets the CloudFormation id StreamTIdsSinkAB/);
+  });
+
   it("refuses settings outside Lambda's limits when deploying, while the plan (and in-memory runs) accept them", () => {
     for (const [options, message] of [
       [{ batchSize: 20_000 }, /batchSize must be an integer from 1 to 10000/],
