@@ -9,8 +9,11 @@ import { feedCommand } from './feed-command.ts';
 import { runCommand } from './run-command.ts';
 import { stackCommand } from './stack-command.ts';
 import { registerDlqCommands } from './dlq-command.ts';
+import { planToDot, planToMermaid } from '../plan/diagram.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+/** `eddy plan --format`; `serverless` is what infra/serverless.cjs reads (JSON only on stdout). */
+const PLAN_FORMATS = ['text', 'json', 'mermaid', 'dot', 'serverless'];
 /** Where `eddy run` / `feed` / `stack` keep the local stack's data (gitignored). */
 const DEFAULT_DATA_DIR = '.eddy';
 
@@ -20,11 +23,14 @@ export function buildCli(): Command {
   program
     .command('plan <job>')
     .description('print the stages, operator chains and resources a job is planned into')
-    .option('--format <format>', 'text, json, or serverless (functions and resources for serverless.yml)', 'text')
+    .option('--format <format>', 'text, json, mermaid, dot (Graphviz), or serverless (functions and resources for serverless.yml)', 'text')
     .action(async (name: string, opts: { format: string }) => {
+      if (!PLAN_FORMATS.includes(opts.format)) throw new Error(`--format takes ${PLAN_FORMATS.join(', ')}, got "${opts.format}"`);
       const { job } = await loadJob(name);
       const plan = planJob(job.graph);
       if (opts.format === 'serverless') console.log(JSON.stringify(toServerless(plan), null, 2));
+      else if (opts.format === 'mermaid') console.log(planToMermaid(plan, job.graph));
+      else if (opts.format === 'dot') console.log(planToDot(plan, job.graph));
       else console.log(opts.format === 'json' ? JSON.stringify(plan, null, 2) : describePlan(plan, job.graph));
     });
 

@@ -27,7 +27,8 @@ export function describePlan(plan: Plan, graph: JobGraph): string {
   return lines.join('\n');
 }
 
-function nodeLabel(graph: JobGraph, id: number): string {
+/** A graph node as the plan printouts name it, e.g. `source(orders)`, `process(order-timeout)`. */
+export function nodeLabel(graph: JobGraph, id: number): string {
   const node = graph.node(id);
   switch (node.kind) {
     case 'source':
