@@ -2,14 +2,15 @@
  * `eddy dlq list` and `eddy dlq redrive`: the operator's view of a job's dead-letter table
  * (`<prefix><job>-dead-letter`, one item per bad record, see lib/runtime/dead-letters.ts).
  *
- * Where the table is comes from the environment, as for every eddy run (lib/aws/config.ts):
- * `EDDY_DYNAMODB_ENDPOINT` + `EDDY_KINESIS_ENDPOINT` (a local stack), `AWS_ENDPOINT_URL`
- * (LocalStack) or AWS itself, and `EDDY_RESOURCE_PREFIX`.
+ * Where the table is: as for the other operating commands (lib/cli/target.ts), endpoints named
+ * by the environment (`EDDY_DYNAMODB_ENDPOINT` + `EDDY_KINESIS_ENDPOINT`, or LocalStack's
+ * `AWS_ENDPOINT_URL`), else AWS itself with `--aws`, else the local stack of `--data-dir`
+ * (default `.eddy`, as `eddy run`); `EDDY_RESOURCE_PREFIX` is prepended to the table name.
  *
  * @example
  * ```sh
- * eddy dlq list order-timeout --stage source-orders
- * eddy dlq list order-timeout --format json | jq -r .reason | sort | uniq -c
+ * eddy dlq list order-timeout --stage source-orders            # the local stack of .eddy
+ * eddy dlq list order-timeout --aws --format json | jq -r .reason | sort | uniq -c
  * # after deploying a fix (e.g. a schema that accepts "ts":"123"):
  * eddy dlq redrive order-timeout --stage source-orders
  * ```
@@ -24,6 +25,7 @@ import { planJob } from '../plan/planner.ts';
 import { deadLetterItem, deadLetterOfItem, type DeadLetter } from '../runtime/dead-letters.ts';
 import { compareSeq } from '../runtime/envelope.ts';
 import { loadJob } from './load-job.ts';
+import { targetEnv, withTarget, type TargetOptions } from './target.ts';
 
 /** A dead letter as stored: `truncated` when the record was longer than an item holds. */
 export type StoredDeadLetter = DeadLetter & { truncated: boolean };
@@ -234,39 +236,42 @@ export interface DlqCommandDeps {
  * ```
  */
 export function registerDlqCommands(program: Command, deps: DlqCommandDeps = {}): Command {
-  const env = () => deps.env ?? process.env;
+  // The data dir's stack is started (if needed) only when the environment names no endpoints.
+  const env = (opts: TargetOptions) => targetEnv(opts, { env: deps.env, say: (m) => console.error(m) });
   const load = deps.load ?? (async (name: string) => (await loadJob(name)).job);
   const print = deps.print ?? ((text: string) => console.log(text));
 
-  const dlq = program.command('dlq').description("read and redrive a job's dead-letter table (endpoints and EDDY_RESOURCE_PREFIX from the environment)");
+  const dlq = program.command('dlq').description("read and redrive a job's dead-letter table (--data-dir, --aws, or endpoints from the environment; EDDY_RESOURCE_PREFIX)");
 
-  dlq
-    .command('list <job>')
-    .description('list dead letters: stage, shard, sequence number, reason and a preview of the record')
-    .option('--stage <stage>', 'only this stage (e.g. source-orders)')
-    .option('--shard <shard>', 'only this shard (e.g. shardId-000000000000)')
-    .option('--format <format>', 'text, or json (JSON Lines like dead-letter.jsonl, with the whole record)', 'text')
-    .action(async (name: string, opts: DlqFilter & { format: string }) => {
-      if (opts.format !== 'text' && opts.format !== 'json') throw new Error(`--format takes text or json, got "${opts.format}"`);
-      const letters = await listDeadLetters(await load(name), { stage: opts.stage, shard: opts.shard }, env());
-      const text = formatDeadLetters(letters, opts.format);
-      if (text) print(text);
-    });
+  withTarget(
+    dlq
+      .command('list <job>')
+      .description('list dead letters: stage, shard, sequence number, reason and a preview of the record')
+      .option('--stage <stage>', 'only this stage (e.g. source-orders)')
+      .option('--shard <shard>', 'only this shard (e.g. shardId-000000000000)')
+      .option('--format <format>', 'text, or json (JSON Lines like dead-letter.jsonl, with the whole record)', 'text'),
+  ).action(async (name: string, opts: DlqFilter & TargetOptions & { format: string }) => {
+    if (opts.format !== 'text' && opts.format !== 'json') throw new Error(`--format takes text or json, got "${opts.format}"`);
+    const letters = await listDeadLetters(await load(name), { stage: opts.stage, shard: opts.shard }, await env(opts));
+    const text = formatDeadLetters(letters, opts.format);
+    if (text) print(text);
+  });
 
-  dlq
-    .command('redrive <job>')
-    .description('write dead-lettered records of source stages back into their stream, deleting each item once written; still-bad records are dead-lettered again under a new sequence number')
-    .option('--stage <stage>', 'only this source stage')
-    .option('--shard <shard>', 'only dead letters of this shard')
-    .action(async (name: string, opts: DlqFilter) => {
-      const report = await redriveDeadLetters(await load(name), { stage: opts.stage, shard: opts.shard }, env());
-      const lines = [
-        ...report.redriven.map((r) => `redriven ${r.stage} ${r.shard} ${r.seq} -> ${r.newShard} ${r.newSeq}`),
-        ...report.skipped.map((s) => `skipped  ${s.stage} ${s.shard} ${s.seq}#${s.index}: ${s.why}`),
-        `${report.redriven.length} redriven, ${report.skipped.length} skipped`,
-      ];
-      print(lines.join('\n'));
-    });
+  withTarget(
+    dlq
+      .command('redrive <job>')
+      .description('write dead-lettered records of source stages back into their stream, deleting each item once written; still-bad records are dead-lettered again under a new sequence number')
+      .option('--stage <stage>', 'only this source stage')
+      .option('--shard <shard>', 'only dead letters of this shard'),
+  ).action(async (name: string, opts: DlqFilter & TargetOptions) => {
+    const report = await redriveDeadLetters(await load(name), { stage: opts.stage, shard: opts.shard }, await env(opts));
+    const lines = [
+      ...report.redriven.map((r) => `redriven ${r.stage} ${r.shard} ${r.seq} -> ${r.newShard} ${r.newSeq}`),
+      ...report.skipped.map((s) => `skipped  ${s.stage} ${s.shard} ${s.seq}#${s.index}: ${s.why}`),
+      `${report.redriven.length} redriven, ${report.skipped.length} skipped`,
+    ];
+    print(lines.join('\n'));
+  });
 
   return dlq;
 }

@@ -9,13 +9,13 @@ import { feedCommand } from './feed-command.ts';
 import { runCommand } from './run-command.ts';
 import { stackCommand } from './stack-command.ts';
 import { registerDlqCommands } from './dlq-command.ts';
+import { registerOperateCommands } from './operate-commands.ts';
 import { planToDot, planToMermaid } from '../plan/diagram.ts';
+import { DEFAULT_DATA_DIR } from './target.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 /** `eddy plan --format`; `serverless` is what infra/serverless.cjs reads (JSON only on stdout). */
 const PLAN_FORMATS = ['text', 'json', 'mermaid', 'dot', 'serverless'];
-/** Where `eddy run` / `feed` / `stack` keep the local stack's data (gitignored). */
-const DEFAULT_DATA_DIR = '.eddy';
 
 export function buildCli(): Command {
   const program = new Command('eddy').description('Flink-style stateful stream processing on AWS Lambda, Kinesis and DynamoDB').showHelpAfterError();
@@ -76,6 +76,7 @@ export function buildCli(): Command {
       .action((opts: { dataDir: string }) => stackCommand(action, opts));
   }
 
+  registerOperateCommands(program);
   registerDlqCommands(program);
   return program;
 }

@@ -12,7 +12,8 @@ import { readCheckpoint } from '../runtime/checkpoint.ts';
 import { createSweepHandler } from '../runtime/handler.ts';
 import { countPendingTimers } from '../runtime/inspect.ts';
 import { loadJob } from './load-job.ts';
-import { stackEndpoints } from './stack.ts';
+import { runLockPath } from './reset-command.ts';
+import { endpointsFromEnvironment, stackEndpoints } from './stack.ts';
 
 export interface RunCommandOptions {
   /** The persistent local stack's data dir (default `.eddy`). */
@@ -53,10 +54,20 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
   if (options.generate && !generator) throw new Error(`job ${job.name} has no generator (export startGenerator from its job module)`);
   const endpoints = await stackEndpoints({ dataDir: options.dataDir, say });
 
+  // `eddy reset` must not move checkpoints under a running job (it would carry on from where it is and commit over them).
+  let jobLock: { release(): Promise<void> } | undefined;
+  if (!endpointsFromEnvironment()) {
+    const held = await tryLock(runLockPath(options.dataDir, job.name));
+    if (typeof held === 'number') throw new Error(`${job.name} is already running on ${options.dataDir} (eddy run, pid ${held})`);
+    jobLock = held;
+  }
   // The sink files are positional pairs (lines + ids, see FileSinkWriter): one writer at a time.
   await mkdir(outDir, { recursive: true });
   const lock = await tryLock(join(outDir, '.eddy-run.lock'));
-  if (typeof lock === 'number') throw new Error(`${outDir} is in use by another eddy run (pid ${lock})`);
+  if (typeof lock === 'number') {
+    await jobLock?.release();
+    throw new Error(`${outDir} is in use by another eddy run (pid ${lock})`);
+  }
 
   let read = 0;
   let appended = 0;
@@ -153,6 +164,7 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
     say(`${reason}: stopped after ${((Date.now() - started) / 1000).toFixed(1)} s; read ${read} records, appended ${appended} sink outputs (the local stack keeps running)`);
   } finally {
     await lock.release();
+    await jobLock?.release();
     // Keep-alive sockets to the long-lived stack would otherwise hold this process open.
     services.clients.dynamodb.destroy();
     services.clients.kinesis.destroy();

@@ -2,8 +2,7 @@ import { startLocalStack } from '../local/emulators.ts';
 import { ensureStack } from '../local/stack-service.ts';
 
 /** Where the AWS endpoints come from instead of the embedded stack, if the environment names any. */
-function endpointsFromEnvironment(): { dynamodb: string; kinesis: string } | undefined {
-  const env = process.env;
+export function endpointsFromEnvironment(env: NodeJS.ProcessEnv = process.env): { dynamodb: string; kinesis: string } | undefined {
   if (env.EDDY_DYNAMODB_ENDPOINT && env.EDDY_KINESIS_ENDPOINT) return { dynamodb: env.EDDY_DYNAMODB_ENDPOINT, kinesis: env.EDDY_KINESIS_ENDPOINT };
   if (env.AWS_ENDPOINT_URL) return { dynamodb: env.AWS_ENDPOINT_URL, kinesis: env.AWS_ENDPOINT_URL };
   return undefined;
@@ -51,8 +50,8 @@ export async function withLocalStack<T>(
  * const endpoints = await stackEndpoints({ dataDir: '.eddy', say: console.error });
  * ```
  */
-export async function stackEndpoints(options: { dataDir: string; say: (message: string) => void }): Promise<{ dynamodb: string; kinesis: string }> {
-  const fromEnv = endpointsFromEnvironment();
+export async function stackEndpoints(options: { dataDir: string; say: (message: string) => void; env?: NodeJS.ProcessEnv }): Promise<{ dynamodb: string; kinesis: string }> {
+  const fromEnv = endpointsFromEnvironment(options.env);
   if (fromEnv) {
     options.say(`using the endpoints from the environment (dynamodb ${fromEnv.dynamodb}, kinesis ${fromEnv.kinesis}); --data-dir is not used`);
     return fromEnv;
