@@ -78,7 +78,7 @@ export async function invokeCommand(jobName: string, stageId: string, options: I
     console.log(JSON.stringify(response, null, 2));
     for (const b of batches) {
       say(
-        `${b.stage}/${b.shard}: records in=${b.recordsIn} skipped=${b.skipped} (at or below the checkpoint) data=${b.dataIn} duplicates=${b.duplicates} outputs=${b.outputs} ` +
+        `${b.stage}/${b.shard}: records in=${b.recordsIn} skipped=${b.skipped} data=${b.dataIn} duplicates=${b.duplicates} outputs=${b.outputs} ` +
           `dead-letters=${b.deadLetters} timers-fired=${b.timersFired} watermark=${b.watermark}${b.commit ? ` commit=${b.commit}` : ''}`,
       );
     }

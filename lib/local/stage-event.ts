@@ -162,7 +162,8 @@ function sourceRecords(job: Job, stage: PlanStage, lines: string[]): Routed {
       value = undefined; // a malformed line goes in as it is; the stage dead-letters it
     }
     const partitionKey = sourcePartitionKey(node.source.partitionKey, value, i);
-    const ts = value === undefined ? undefined : eventTime(node.watermarks.timestampAssigner, value);
+    // The arrival time is the event time the stage will assign, after its own decoding (Maxwell's ts is in seconds, say).
+    const ts = eventTime(node.watermarks.timestampAssigner, decoded(node.source.decode, line));
     return { shard: shardForHash(shards, hashKeyOf(partitionKey)).shardId, data: Buffer.from(line, 'utf8'), partitionKey, arrival: ts ?? DEFAULT_ARRIVAL + i };
   });
   return { records, trailer: () => [] };
@@ -179,7 +180,16 @@ function sourcePartitionKey(partitionKey: ((v: any) => string) | undefined, valu
   return `line-${index}`;
 }
 
+function decoded(decode: (data: Uint8Array) => unknown, line: string): unknown {
+  try {
+    return decode(Buffer.from(line, 'utf8'));
+  } catch {
+    return undefined; // the stage will dead-letter it
+  }
+}
+
 function eventTime(assigner: ((v: any) => number) | undefined, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
   try {
     const ts = assigner ? assigner(value) : (value as { ts?: unknown }).ts;
     return typeof ts === 'number' && Number.isFinite(ts) && ts >= 0 ? ts : undefined;
