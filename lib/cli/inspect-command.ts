@@ -146,13 +146,28 @@ export function formatTimers(timers: (Timer & { stage: string })[], format: 'tex
   return [...table(rows), count].join('\n');
 }
 
-/** Lines of a left-aligned table; the last column is not padded. */
+/**
+ * Lines of a left-aligned table; the last column is not padded.
+ *
+ * @example
+ * ```ts
+ * table([['KEY', 'COUNT'], ['"a"', '3']]); // ['KEY  COUNT', '"a"  3']
+ * ```
+ */
 export function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((cell, i) => (i < r.length - 1 ? cell.padEnd(widths[i]) : cell)).join('  '));
 }
 
-/** `1h 2m 3s`, `4m 0s`, `850 ms`. */
+/**
+ * A duration for people.
+ *
+ * @example
+ * ```ts
+ * duration(3_723_000); // '1h 2m 3s'
+ * duration(850);       // '850 ms'
+ * ```
+ */
 export function duration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = Math.floor(ms / 1000);

@@ -3,6 +3,7 @@
  * stage's shards so that its next batch starts there — Flink's "restart from other source
  * offsets". What must change besides the position is in lib/runtime/reset.ts.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { firstSeqAtOrAfter, recordsBetween, shardBacklog } from '../aws/shard-positions.ts';
 import { tryLock } from '../local/pid-lock.ts';
@@ -66,6 +67,7 @@ export async function resetCommand(jobName: string, stageId: string, options: Ta
   const { job } = await loadJob(jobName);
   const position = parseResetPosition(options.to);
   const usesDataDir = !endpointsFromEnvironment() && !options.aws;
+  if (usesDataDir) await mkdir(options.dataDir, { recursive: true }); // a fresh data dir: the lock file needs its folder
   const lock = usesDataDir ? await tryLock(runLockPath(options.dataDir, job.name)) : undefined;
   if (typeof lock === 'number') throw new Error(`eddy run of ${job.name} (pid ${lock}) is running on ${options.dataDir}: stop it first (it would carry on from where it is and commit over the reset)`);
   try {

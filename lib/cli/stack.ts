@@ -1,7 +1,14 @@
 import { startLocalStack } from '../local/emulators.ts';
 import { ensureStack } from '../local/stack-service.ts';
 
-/** Where the AWS endpoints come from instead of the embedded stack, if the environment names any. */
+/**
+ * Where the AWS endpoints come from instead of the embedded stack, if the environment names any.
+ *
+ * @example
+ * ```ts
+ * endpointsFromEnvironment({ AWS_ENDPOINT_URL: 'http://localhost:4566' }); // both at LocalStack
+ * ```
+ */
 export function endpointsFromEnvironment(env: NodeJS.ProcessEnv = process.env): { dynamodb: string; kinesis: string } | undefined {
   if (env.EDDY_DYNAMODB_ENDPOINT && env.EDDY_KINESIS_ENDPOINT) return { dynamodb: env.EDDY_DYNAMODB_ENDPOINT, kinesis: env.EDDY_KINESIS_ENDPOINT };
   if (env.AWS_ENDPOINT_URL) return { dynamodb: env.AWS_ENDPOINT_URL, kinesis: env.AWS_ENDPOINT_URL };

@@ -27,7 +27,14 @@ export function describePlan(plan: Plan, graph: JobGraph): string {
   return lines.join('\n');
 }
 
-/** A graph node as the plan printouts name it, e.g. `source(orders)`, `process(order-timeout)`. */
+/**
+ * A graph node as the plan printouts name it.
+ *
+ * @example
+ * ```ts
+ * nodeLabel(job.graph, stage.entryNode); // 'source(orders)', 'process(order-timeout)', ...
+ * ```
+ */
 export function nodeLabel(graph: JobGraph, id: number): string {
   const node = graph.node(id);
   switch (node.kind) {
