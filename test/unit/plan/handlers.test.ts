@@ -9,7 +9,7 @@ const jobs = readdirSync('functions', { withFileTypes: true }).filter((d) => d.i
 
 describe('functions/<job>/handler.ts', () => {
   it('has the scenario jobs built so far', () => {
-    expect(jobs).toEqual(expect.arrayContaining(['order-timeout', 'hourly-uv', 'uv-sliding', 'hot-items', 'anti-crawler', 'cdc-split']));
+    expect(jobs).toEqual(expect.arrayContaining(['order-timeout', 'hourly-uv', 'uv-sliding', 'hot-items', 'anti-crawler', 'cdc-split', 'order-join']));
   });
   for (const name of jobs) {
     it(`${name} exports a handler per stage and the sweep`, async () => {
