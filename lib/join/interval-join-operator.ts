@@ -90,10 +90,12 @@ export class IntervalJoinOperator<K, L, R, O> extends KeyedCoProcessFunction<K, 
     const ours = (isLeft ? this.left : this.right) as MapState<number, unknown[]>;
     const other = (isLeft ? this.right : this.left) as MapState<number, unknown[]>;
 
-    const bucket = await ours.get(ts);
+    // Neither read is in the batch's preload (map entries are read on demand): on DynamoDB a
+    // GetItem and a Query, issued together so that a record waits for one round trip, not two.
+    const [bucket, others] = await Promise.all([ours.get(ts), other.entries()]);
     await ours.put(ts, bucket ? [...bucket, value] : [value]);
 
-    for (const [otherTs, values] of await other.entries()) {
+    for (const [otherTs, values] of others) {
       if (otherTs < ts + relLower || otherTs > ts + relUpper) continue;
       for (const v of values) {
         if (isLeft) await this.emit(value as L, v as R, ts, otherTs, ctx, out);
