@@ -62,8 +62,9 @@ export function naiveCost(events: number): Omit<BatchCost, 'transactional'> {
 /**
  * List prices in USD, us-east-1, that the $ estimates use (docs/benchmarks.md names the sources):
  * Lambda per request and per GB-second (x86); DynamoDB on-demand per read and write request
- * unit; Kinesis on-demand per GB retrieved; enhanced fan-out (provisioned mode) per
- * consumer-shard-hour and per GB retrieved. GB = 2^30 bytes.
+ * unit; Kinesis on-demand per GB retrieved and per GB ingested (each record rounded up to
+ * 1 KB), per stream-hour; enhanced fan-out (provisioned mode) per consumer-shard-hour and per
+ * GB retrieved; provisioned mode per shard-hour and per PUT payload unit (25 KB). GB = 2^30 bytes.
  */
 export const PRICES = {
   lambdaRequest: 0.2 / 1e6,
@@ -71,8 +72,12 @@ export const PRICES = {
   dynamoReadUnit: 0.125 / 1e6,
   dynamoWriteUnit: 0.625 / 1e6,
   kinesisOnDemandReadGb: 0.04,
+  kinesisOnDemandWriteGb: 0.08,
+  kinesisOnDemandStreamHour: 0.04,
   kinesisEfoConsumerShardHour: 0.015,
   kinesisEfoReadGb: 0.013,
+  kinesisShardHour: 0.015,
+  kinesisPutPayloadUnit: 0.014 / 1e6,
 } as const;
 
 export type Prices = { [K in keyof typeof PRICES]: number };
