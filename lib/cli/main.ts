@@ -9,6 +9,7 @@ import { feedCommand } from './feed-command.ts';
 import { runCommand } from './run-command.ts';
 import { stackCommand } from './stack-command.ts';
 import { registerDlqCommands } from './dlq-command.ts';
+import { registerCostCommand } from './cost-command.ts';
 import { registerOperateCommands } from './operate-commands.ts';
 import { planToDot, planToMermaid } from '../plan/diagram.ts';
 import { DEFAULT_DATA_DIR } from './target.ts';
@@ -78,6 +79,7 @@ export function buildCli(): Command {
 
   registerOperateCommands(program);
   registerDlqCommands(program);
+  registerCostCommand(program);
   return program;
 }
 

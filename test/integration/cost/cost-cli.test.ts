@@ -1,0 +1,74 @@
+/**
+ * `eddy cost` from outside, as a user runs it: the printed tables must hold the counts that
+ * follow from the input file alone, and dollars consistent with list prices.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { PRICES } from '../../../bench/cost-model.ts';
+import { generateOrderStream, toJsonl } from '../../scenario/order-timeout/generator.ts';
+
+const run = promisify(execFile);
+const money = (s: string) => Number(s.replace(/[$,]/g, ''));
+const count = (s: string) => Number(s.replace(/,/g, ''));
+/** The cells of the first table row starting with `label` after the line starting with `after`. */
+function row(stdout: string, after: string, label: string): string[] {
+  const lines = stdout.split('\n');
+  const from = lines.findIndex((l) => l.startsWith(after));
+  const line = lines.slice(from).find((l) => l.startsWith(`${label} `));
+  if (from < 0 || !line) throw new Error(`no row ${label} after "${after}" in:\n${stdout}`);
+  return line.trim().split(/\s{2,}/);
+}
+
+describe('eddy cost order-timeout --input orders=<file>', () => {
+  it('prints $ per million events, eddy and naive, with the counts of the input', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eddy-cost-'));
+    const text = toJsonl(generateOrderStream({ seed: 3, orders: 300 }));
+    await writeFile(join(dir, 'orders.jsonl'), text);
+    const { stdout } = await run('node', ['bin/eddy.mjs', 'cost', 'order-timeout', '--input', `orders=${join(dir, 'orders.jsonl')}`], { timeout: 120_000, maxBuffer: 16 << 20 });
+
+    const lines = text.split('\n').filter(Boolean);
+    const n = lines.length;
+    const seconds = Math.ceil(n / 100); // the default rate: 100 records a second, ≤ one source batch (100) each
+    const kbIn = lines.reduce((sum, l) => sum + Math.ceil((Buffer.byteLength(l) + Buffer.byteLength(JSON.parse(l).orderId)) / 1024), 0);
+    expect(stdout).toContain(`order-timeout, ${n.toLocaleString('en-US')} input events fed at 100 records/s`);
+
+    const [, events, invocations, , recordsIn, kb] = row(stdout, 'eddy, per stage', 'source-orders');
+    expect([count(events), count(invocations), count(recordsIn), count(kb)]).toEqual([n, seconds, n, kbIn]);
+    const keyed = row(stdout, 'eddy, per stage', 'order-timeout');
+    expect(count(keyed[1])).toBe(n); // every order reaches the keyed stage
+    // one record a second on each of its 2 shards at most (data and watermark), and the end of input
+    expect(count(keyed[2])).toBeGreaterThanOrEqual(seconds);
+    expect(count(keyed[2])).toBeLessThanOrEqual(2 * (seconds + 1));
+    const totalInvocations = count(row(stdout, 'eddy, per stage', 'total')[1]);
+    expect(totalInvocations).toBe(seconds + count(keyed[2]));
+
+    const headline = /\$ per million input events: eddy (\$[\d.,]+), naive per-event baseline (\$[\d.,]+)/.exec(stdout);
+    expect(headline).not.toBeNull();
+    const [eddy, naive] = [money(headline![1]), money(headline![2])];
+    const component = (label: string) => row(stdout, '$ per million input events, by component', label).slice(-3).map((c) => (c.endsWith('x') ? c : money(c)));
+
+    // naive: both stages invoked once per event; one state read and write per event on the keyed stage
+    expect(component('Lambda requests')[1]).toBeCloseTo(2 * PRICES.lambdaRequest * 1e6, 4);
+    expect(component('DynamoDB reads')[1]).toBeCloseTo(PRICES.dynamoReadUnit * 1e6, 4);
+    expect(component('DynamoDB writes')[1]).toBeCloseTo(PRICES.dynamoWriteUnit * 1e6, 4);
+    // eddy: one request per invocation
+    expect(component('Lambda requests')[0]).toBeCloseTo((totalInvocations / n) * PRICES.lambdaRequest * 1e6, 4);
+    // ingest alone (each record billed ≥ 1 KB) is a lower bound of eddy's Kinesis data in
+    const ingest = ((kbIn * 1024 * PRICES.kinesisOnDemandWriteGb) / 2 ** 30 / n) * 1e6;
+    expect(component('Kinesis data in')[0] as number).toBeGreaterThan(ingest);
+    // totals are the sums of their components, and the headline says the same
+    const parts = ['Lambda requests', 'Lambda duration', 'DynamoDB reads', 'DynamoDB writes', 'Kinesis data in', 'Kinesis retrieval'].map(component);
+    expect(Math.abs(parts.reduce((s, p) => s + (p[0] as number), 0) - eddy)).toBeLessThan(0.02 * eddy);
+    expect(Math.abs(parts.reduce((s, p) => s + (p[1] as number), 0) - naive)).toBeLessThan(0.02 * naive);
+    expect(component('total').slice(0, 2)).toEqual([eddy, naive]);
+    // plausible: naive ≥ its requests + state + two hops of ≥ 1 KB in and out; eddy within a few $ per million
+    expect(naive).toBeGreaterThan(0.4 + 0.125 + 0.625 + 2 * 1.5 * ingest);
+    expect(eddy).toBeGreaterThan(ingest);
+    expect(eddy).toBeLessThan(20);
+    expect(stdout).toMatch(/fixed, per hour: 5 on-demand streams × \$0\.0400 = \$0\.2000; sweep 60 invocations/);
+  });
+});
