@@ -1,6 +1,7 @@
 /**
- * Bundles every job's Lambda functions with esbuild: one self-contained file per function,
- * `dist/<job>/<function>.mjs`, exporting that function's handler from
+ * Bundles every job's Lambda functions with esbuild: one self-contained ES module per function,
+ * `dist/<job>/<function>.js` beside a `package.json` saying `"type": "module"` (Lambda loads it
+ * as ESM, and so does `serverless invoke local`, which never tries `.mjs`), exporting that function's handler from
  * `functions/<job>/handler.ts` (the functions are the plan's: `lambdaFunctions`). Prints the
  * size of each bundle, raw and gzipped (the Lambda zip compresses about as much), as a
  * Markdown table.
@@ -12,7 +13,7 @@
  */
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -53,11 +54,15 @@ export async function bundleJob(job: string, root = process.cwd()): Promise<Bund
   const module = await import(pathToFileURL(join(root, 'functions', job, 'job.ts')).href);
   if (!(module.default instanceof Job)) throw new Error(`functions/${job}/job.ts must export a Job as default`);
   const outDir = join(root, 'dist', job);
-  rmSync(outDir, { recursive: true, force: true }); // no bundle of a function the plan no longer has
   mkdirSync(outDir, { recursive: true });
+  const functions = lambdaFunctions(planJob(module.default.graph));
+  // No bundle of a function the plan no longer has. The rest is replaced file by file, each
+  // atomically: two builds at once (tests do that) write the same bytes and never see half a file.
+  for (const f of readdirSync(outDir)) if (!functions.some((fn) => f === `${fn}.js`) && f !== 'package.json') rmSync(join(outDir, f), { force: true });
+  writeAtomically(join(outDir, 'package.json'), '{ "type": "module" }\n');
   const sizes: BundleSize[] = [];
-  for (const fn of lambdaFunctions(planJob(module.default.graph))) {
-    const outfile = join(outDir, `${fn}.mjs`);
+  for (const fn of functions) {
+    const outfile = join(outDir, `${fn}.js`);
     const result = await build({
       stdin: { contents: `export { ${fn} } from './functions/${job}/handler.ts';`, resolveDir: root, loader: 'ts', sourcefile: `${job}/${fn}.ts` },
       outfile,
@@ -72,11 +77,19 @@ export async function bundleJob(job: string, root = process.cwd()): Promise<Bund
       // Some dependencies still call require(); give the ESM bundle one.
       banner: { js: "import { createRequire as __eddyRequire } from 'node:module'; const require = __eddyRequire(import.meta.url);" },
       logLevel: 'warning',
+      write: false,
     });
-    const data = readFileSync(outfile);
-    sizes.push({ job, fn, file: join('dist', job, `${fn}.mjs`), bytes: statSync(outfile).size, gzipBytes: gzipSync(data, { level: 9 }).length, ...partBytes(result.metafile) });
+    const data = Buffer.from(result.outputFiles[0].contents);
+    writeAtomically(outfile, data);
+    sizes.push({ job, fn, file: join('dist', job, `${fn}.js`), bytes: data.length, gzipBytes: gzipSync(data, { level: 9 }).length, ...partBytes(result.metafile) });
   }
   return sizes;
+}
+
+function writeAtomically(file: string, data: string | Uint8Array): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, data);
+  renameSync(temp, file);
 }
 
 function partBytes(meta: Metafile): { sdkBytes: number; zodBytes: number } {

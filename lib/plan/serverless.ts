@@ -29,7 +29,7 @@ const INPUT_ACTIONS = ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary'
 
 /**
  * The Lambda functions of a plan by their name in serverless.yml (= the export of
- * `functions/<job>/handler.ts` and of its bundle `dist/<job>/<name>.mjs`): one per stage, and
+ * `functions/<job>/handler.ts` and of its bundle `dist/<job>/<name>.js`): one per stage, and
  * `sweep` when a stage keeps timers.
  *
  * @example
@@ -85,7 +85,7 @@ export function iamStatements(plan: Plan, fn: string): Statement[] {
 /**
  * @example
  * ```ts
- * const { functions, resources } = toServerless(plan); // handlers in dist/<job>/<function>.mjs
+ * const { functions, resources } = toServerless(plan); // handlers in dist/<job>/<function>.js (ESM: dist/<job>/package.json)
  * ```
  */
 export function toServerless(plan: Plan, distDir = `dist/${plan.job}`) {
@@ -96,7 +96,7 @@ export function toServerless(plan: Plan, distDir = `dist/${plan.job}`) {
     description,
     timeout,
     role: roleId(fn),
-    package: { patterns: [`${distDir}/${fn}.mjs`] },
+    package: { patterns: [`${distDir}/${fn}.js`, `${distDir}/package.json`] },
     events: [event],
   });
   for (const stage of plan.stages) {

@@ -1,19 +1,11 @@
 /**
  * `serverless invoke local` runs a stage's bundled Lambda handler (infra/bundle.ts) on a
- * sample event against the emulators of the test run, offline.
- *
- * One workaround, and why: the bundles are `dist/<job>/<function>.mjs`, and Serverless
- * Framework v3's `invoke local` loads a handler with `require()` (then `<path>.js` for an ES
- * module, then `<path>.cjs`), never `.mjs`; with the repository's serverless.yml it fails with
- * "Exception encountered when loading dist/<job>/<function>.cjs". So the test serves the very
- * same bundle as `<function>.js` beside a `{"type":"module"}` package.json, from a minimal
- * service of its own — the rest (the framework's invoke local, its Lambda-like environment
- * and context, the handler, the event) is the real thing.
+ * sample event against the emulators of the test run, offline, with the repository's own
+ * serverless.yml (the job chosen by EDDY_JOB), as a user runs it after `npm run build`.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import job from '../../../functions/order-timeout/job.ts';
@@ -25,19 +17,11 @@ import { readCheckpoint } from '../../../lib/runtime/checkpoint.ts';
 import { localEndpoints } from '../../support/stack.ts';
 
 const run = promisify(execFile);
-const FUNCTIONS = ['sourceOrders', 'orderTimeout'];
 
-let service = '';
 let clients: AwsClients;
 let env: Record<string, string>;
 beforeAll(async () => {
   await run(process.execPath, ['bin/run-ts.mjs', 'infra/bundle.ts', '--job', 'order-timeout'], { timeout: 120_000 });
-  service = await mkdtemp(join(tmpdir(), 'eddy-sls-invoke-'));
-  for (const fn of FUNCTIONS) await copyFile(join('dist', 'order-timeout', `${fn}.mjs`), join(service, `${fn}.js`));
-  await writeFile(join(service, 'package.json'), '{ "type": "module" }\n');
-  const functions = FUNCTIONS.map((fn) => `  ${fn}:\n    handler: ${fn}.${fn}\n    timeout: 60`).join('\n');
-  await writeFile(join(service, 'serverless.yml'), `service: eddy-invoke-local\nframeworkVersion: '3'\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  region: us-east-1\nfunctions:\n${functions}\n`);
-
   const endpoints = localEndpoints();
   env = { EDDY_DYNAMODB_ENDPOINT: endpoints.dynamodb, EDDY_KINESIS_ENDPOINT: endpoints.kinesis, EDDY_RESOURCE_PREFIX: `sls${process.pid}-`, AWS_REGION: 'us-east-1' };
   clients = createClients(resolveAwsTarget(env));
@@ -46,15 +30,13 @@ beforeAll(async () => {
 afterAll(async () => {
   clients?.dynamodb.destroy();
   clients?.kinesis.destroy();
-  if (service) await rm(service, { recursive: true, force: true });
 });
 
 /** `serverless invoke local -f <fn> --path <event> -e ...`: the handler's response (the last JSON on stdout). */
 async function invokeLocal(fn: string, event: string): Promise<unknown> {
   const args = ['invoke', 'local', '-f', fn, '--path', resolve(event), ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`])];
   const { stdout } = await run(resolve('node_modules/.bin/serverless'), args, {
-    cwd: service,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', EDDY_METRICS: 'off' },
+    env: { ...process.env, EDDY_JOB: 'order-timeout', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', EDDY_METRICS: 'off' },
     timeout: 120_000,
   });
   return JSON.parse(stdout.slice(stdout.lastIndexOf('\n{') + 1));

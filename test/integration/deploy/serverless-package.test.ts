@@ -161,10 +161,10 @@ describe.each(jobs)('serverless package %s', (name) => {
       const props = lambdas.find((l) => l.FunctionName === functionName(fn))!;
       expect(props.Handler).toBe(`dist/${name}/${fn}.${fn}`);
       expect(props.Runtime).toBe('nodejs20.x');
-      expect(await zipEntries(join(dir, `${fn}.zip`))).toEqual([`dist/${name}/${fn}.mjs`]);
+      expect((await zipEntries(join(dir, `${fn}.zip`))).sort()).toEqual([`dist/${name}/${fn}.js`, `dist/${name}/package.json`].sort());
     }
     // Each bundle loads in plain Node (as Lambda loads it) and exports its handler, and only that.
-    const script = `for (const fn of ${JSON.stringify(expected)}) { const m = await import('./dist/${name}/' + fn + '.mjs'); console.log(JSON.stringify([fn, Object.keys(m), typeof m[fn]])); }`;
+    const script = `for (const fn of ${JSON.stringify(expected)}) { const m = await import('./dist/${name}/' + fn + '.js'); console.log(JSON.stringify([fn, Object.keys(m), typeof m[fn]])); }`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: SLS_ENV });
     expect(stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(expected.map((fn) => [fn, [fn], 'function']));
   });
