@@ -17,6 +17,10 @@ import type { MapState } from '../api/state.ts';
 import { operatorInternals } from '../runtime/keyed-operator.ts';
 import type { ProcessJoinContext, ProcessJoinFunction } from './process-join-function.ts';
 
+/** Timer namespaces of the two buffers' cleanup timers. */
+const LEFT = 'L';
+const RIGHT = 'R';
+
 export interface IntervalJoinSpec<L, R> {
   /** Inclusive bounds: exclusive ones are already moved inwards by 1 ms, as Flink does, so no check needs to know. */
   lower: number;
@@ -62,14 +66,16 @@ export class IntervalJoinOperator<K, L, R, O> extends KeyedCoProcessFunction<K, 
   }
 
   /**
-   * One timer instant serves both sides (eddy's timers have no namespaces): the left record
-   * whose cleanup time it is sits at `time - upper` (at `time` when upper <= 0), the right one
-   * at `time + lower` (at `time` when lower > 0). Either is due, whichever side registered it.
+   * Each side's cleanup timers live in a namespace of their own, so a timer removes exactly the
+   * bucket that registered it: the left record whose cleanup time it is sits at `time - upper`
+   * (at `time` when upper <= 0), the right one at `time + lower` (at `time` when lower > 0).
+   * One timer per (key, side, instant) means one removal per bucket, never a delete of nothing.
    */
-  override async onTimer(time: number, _ctx: OnTimerContext<K>, _out: Collector<O>): Promise<void> {
+  override async onTimer(time: number, ctx: OnTimerContext<K>, _out: Collector<O>): Promise<void> {
     const { lower, upper } = this.spec;
-    await this.left.remove(upper <= 0 ? time : time - upper);
-    await this.right.remove(lower <= 0 ? time + lower : time);
+    const side = operatorInternals(ctx).timerNamespace();
+    if (side === LEFT) await this.left.remove(upper <= 0 ? time : time - upper);
+    else if (side === RIGHT) await this.right.remove(lower <= 0 ? time + lower : time);
   }
 
   private async processElement(value: L | R, ctx: KeyedContext<K>, out: Collector<O>, isLeft: boolean): Promise<void> {
@@ -103,7 +109,7 @@ export class IntervalJoinOperator<K, L, R, O> extends KeyedCoProcessFunction<K, 
       }
     }
     // The last watermark at which a record of the other side can still match this one.
-    timers.registerEventTimeTimer(relUpper > 0 ? ts + relUpper : ts);
+    operatorInternals(ctx).registerEventTimeTimer(relUpper > 0 ? ts + relUpper : ts, isLeft ? LEFT : RIGHT);
   }
 
   private async emit(left: L, right: R, leftTs: number, rightTs: number, ctx: KeyedContext<K>, out: Collector<O>): Promise<void> {

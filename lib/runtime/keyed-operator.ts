@@ -28,6 +28,13 @@ import { decodeKey } from './keys.ts';
 export const OPERATOR_INTERNALS = Symbol('eddy.operator-internals');
 export interface OperatorInternals {
   setOutputTimestamp(ts: number | undefined): void;
+  /**
+   * An event-time timer in a namespace of the operator's own (Flink's internal timer service
+   * has namespaces; the public one does not): `onTimer` tells it by `timerNamespace()`.
+   */
+  registerEventTimeTimer(ts: number, namespace: string): void;
+  /** The namespace of the timer firing now (`-`, the void namespace, for public timers). */
+  timerNamespace(): string;
 }
 
 /** The internals behind a context handed to a process function. */
@@ -83,6 +90,7 @@ export class KeyedOperator {
   private ts = 0;
   private outputTs: number | undefined;
   private domain = TimeDomain.EVENT_TIME;
+  private timerNs = VOID_NAMESPACE;
 
   constructor(
     fn: AnyKeyedFunction,
@@ -194,6 +202,7 @@ export class KeyedOperator {
     this.ts = timer.ts;
     this.outputTs = undefined;
     this.domain = timer.domain === 'E' ? TimeDomain.EVENT_TIME : TimeDomain.PROCESSING_TIME;
+    this.timerNs = timer.namespace;
     const fn = this.fn;
     if (!('onTimer' in fn)) throw new Error(`operator ${this.ids.operatorUid}: a BroadcastProcessFunction has no timers`);
     await fn.onTimer(timer.ts, this.context, this.collector);
@@ -220,8 +229,8 @@ export class KeyedOperator {
     deleteProcessingTimeTimer: (ts) => this.current().timers.delete(this.timer(ts, 'P')),
   };
 
-  private timer(ts: number, domain: 'E' | 'P'): Timer {
-    return { key: this.key, namespace: VOID_NAMESPACE, ts: Math.floor(ts), domain };
+  private timer(ts: number, domain: 'E' | 'P', namespace = VOID_NAMESPACE): Timer {
+    return { key: this.key, namespace, ts: Math.floor(ts), domain };
   }
 
   /** Every context of a record: keyed (with timers), and for a broadcast function's main input, the read-only broadcast state. */
@@ -232,12 +241,17 @@ export class KeyedOperator {
       if (isBroadcastFunction(this.fn) && this.fn.broadcastKind === 'plain') throw new Error('a BroadcastProcessFunction has no timers (they need a key): keyBy the main stream and use a KeyedBroadcastProcessFunction');
       return this.timerService;
     },
-    output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag.id, value, this.ts),
+    // A side output carries the timestamp the main output would (a window's or a join pair's), as in Flink.
+    output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag.id, value, this.outputTs ?? this.ts),
     timeDomain: () => this.domain,
     currentProcessingTime: () => this.current().now(),
     currentWatermark: () => this.current().watermark(),
     getBroadcastState: (d: MapStateDescriptor<any, any>) => this.broadcast!.readOnly(d),
-    [OPERATOR_INTERNALS]: { setOutputTimestamp: (ts: number | undefined) => void (this.outputTs = ts) } satisfies OperatorInternals,
+    [OPERATOR_INTERNALS]: {
+      setOutputTimestamp: (ts: number | undefined) => void (this.outputTs = ts),
+      registerEventTimeTimer: (ts: number, namespace: string) => this.current().timers.register(this.timer(ts, 'E', namespace)),
+      timerNamespace: () => this.timerNs,
+    } satisfies OperatorInternals,
   } as OnTimerContext<unknown> & KeyedContext<unknown>;
 
   private readonly broadcastContext: KeyedBroadcastContext<unknown> & BroadcastContext = {
