@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Job, KeyedProcessFunction, OutputTag, ProcessJoinFunction,
-  type Collector, type KeyedContext, type ProcessJoinContext,
+  Job, KeyedProcessFunction, OutputTag, ProcessJoinFunction, ProcessWindowFunction, TumblingEventTimeWindows,
+  type Collector, type KeyedContext, type ProcessJoinContext, type WindowContext,
 } from '../../../lib/api/index.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
@@ -208,5 +208,37 @@ describe('intervalJoin', () => {
     // r2 (60) arrives behind the watermark 120 - 5 - 1: dropped though l1 (50) would match it; l2 (130) is not late.
     expect(pairsOf(sinks.values('pairs'))).toEqual(sortPairs([{ k: 'a', l: 'l1', r: 'r1', lts: 50, rts: 120 }, { k: 'a', l: 'l2', r: 'r1', lts: 130, rts: 120 }]));
     expect(late).toBe(1);
+  });
+});
+
+describe('side outputs of a ProcessJoinFunction', () => {
+  it('carry the pair’s timestamp (the later record’s), as the main output does', async () => {
+    // Pairs go to a side output, then into 10 ms tumbling windows counted per window: a pair lands
+    // in the window of max(leftTs, rightTs), not of whichever record happened to arrive last.
+    const tag = new OutputTag<{ k: string }>('pairs');
+    class SideOnly extends ProcessJoinFunction<Rec, Rec, never> {
+      processElement(l: Rec, _r: Rec, ctx: ProcessJoinContext) {
+        ctx.output(tag, { k: l.k });
+      }
+    }
+    const job = new Job('side-ts', { parallelism: 1 });
+    const left = tsSource<Rec>(job, 'left', { outOfOrderness: 100 });
+    const right = tsSource<Rec>(job, 'right', { outOfOrderness: 100 });
+    const joined = left.keyBy((r) => r.k).intervalJoin(right.keyBy((r) => r.k)).between(-50, 50).process(new SideOnly(), { uid: 'join' });
+    class CountPairs extends ProcessWindowFunction<{ k: string }, { k: string; start: number; n: number }, string> {
+      process(k: string, ctx: WindowContext, pairs: { k: string }[], out: Collector<{ k: string; start: number; n: number }>) {
+        out.collect({ k, start: ctx.window.start, n: pairs.length });
+      }
+    }
+    joined.getSideOutput(tag).keyBy((p) => p.k).window(TumblingEventTimeWindows.of(10)).process(new CountPairs(), { uid: 'count' }).sinkTo(sink('counts'));
+    // The right record (ts 33) arrives after the left (ts 5): the pair's time is 33 either way.
+    // The left record (ts 47) arrives after the right (ts 12): the pair's time is 47, not the arrival's.
+    const run = await replayInMemory(job, {
+      left: lines([{ k: 'a', id: 'l1', ts: 5 }, { k: 'b', id: 'l2', ts: 47 }]),
+      right: lines([{ k: 'b', id: 'r2', ts: 12 }, { k: 'a', id: 'r1', ts: 33 }]),
+    });
+    expect(run.deadLetters).toEqual([]);
+    const counts = [...(run.sinks.values('counts') as { k: string; start: number }[])].sort((x, y) => x.k.localeCompare(y.k));
+    expect(counts).toEqual([{ k: 'a', start: 30, n: 1 }, { k: 'b', start: 40, n: 1 }]);
   });
 });
