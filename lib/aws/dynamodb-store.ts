@@ -73,46 +73,42 @@ export class DynamoDbStore implements KeyValueStore {
       condition += ' AND sk <= :to';
       values[':to'] = range.to;
     }
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const response = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tables[table],
-          KeyConditionExpression: condition,
-          ExpressionAttributeValues: values,
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-          Limit: range.limit === undefined ? undefined : range.limit - items.length,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      this.count(response.ConsumedCapacity && [response.ConsumedCapacity], 'read');
-      for (const row of response.Items ?? []) items.push(toItem(table, row));
-      start = response.LastEvaluatedKey;
-    } while (start && (range.limit === undefined || items.length < range.limit));
-    this.counters.itemsRead += items.length;
-    return items;
+    return this.readPages(table, range.limit, (start, read) =>
+      new QueryCommand({
+        TableName: this.tables[table],
+        KeyConditionExpression: condition,
+        ExpressionAttributeValues: values,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+        Limit: range.limit === undefined ? undefined : range.limit - read,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
   }
 
   async scan(table: TableRole, filter: { pkPrefix: string; skPrefix?: string }): Promise<Item[]> {
+    return this.readPages(table, undefined, (start) =>
+      new ScanCommand({
+        TableName: this.tables[table],
+        FilterExpression: 'begins_with(pk, :pk) AND begins_with(sk, :sk)',
+        ExpressionAttributeValues: { ':pk': filter.pkPrefix, ':sk': filter.skPrefix ?? '' },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  /** Every page of a Query or Scan (up to `limit` items), counting the capacity it consumed. */
+  private async readPages(table: TableRole, limit: number | undefined, page: (start: Record<string, unknown> | undefined, read: number) => QueryCommand | ScanCommand): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const response = await this.documents.send(
-        new ScanCommand({
-          TableName: this.tables[table],
-          FilterExpression: 'begins_with(pk, :pk) AND begins_with(sk, :sk)',
-          ExpressionAttributeValues: { ':pk': filter.pkPrefix, ':sk': filter.skPrefix ?? '' },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
+      const response = await this.documents.send(page(start, items.length) as QueryCommand);
       this.count(response.ConsumedCapacity && [response.ConsumedCapacity], 'read');
       for (const row of response.Items ?? []) items.push(toItem(table, row));
       start = response.LastEvaluatedKey;
-    } while (start);
+    } while (start && (limit === undefined || items.length < limit));
     this.counters.itemsRead += items.length;
     return items;
   }
