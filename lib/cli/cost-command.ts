@@ -24,7 +24,7 @@ export interface CostCommandOptions {
   rate: string;
   ioMs: string;
   memoryMb: string;
-  json?: boolean;
+  format: string;
   save?: string;
   from?: string;
 }
@@ -47,7 +47,7 @@ export function registerCostCommand(program: Command): void {
     .option('--rate <n|all>', 'records per second of arrival, all sources together; "all" feeds everything at once (the fullest batches)', '100')
     .option('--io-ms <ms>', 'I/O wait to add to every invocation (the in-memory run measures none)', '0')
     .option('--memory-mb <mb>', 'Lambda memory size (serverless.yml)', '512')
-    .option('--json', 'print the counts and the report as JSON')
+    .option('--format <format>', 'text, or json (the counts and the report)', 'text')
     .option('--save <file>', 'also write the run\'s counts to this file (JSON), to price again with --from')
     .option('--from <file>', 'price the counts saved by --save instead of running')
     .action((name: string, opts: CostCommandOptions) => costCommand(name, opts));
@@ -58,10 +58,12 @@ export function registerCostCommand(program: Command): void {
  *
  * @example
  * ```ts
- * await costCommand('order-timeout', { input: ['orders=orders.jsonl'], rate: '100', ioMs: '0', memoryMb: '512' });
+ * await costCommand('order-timeout', { input: ['orders=orders.jsonl'], rate: '100', ioMs: '0', memoryMb: '512', format: 'text' });
  * ```
  */
 export async function costCommand(jobName: string, options: CostCommandOptions): Promise<void> {
+  if (!['text', 'json'].includes(options.format)) throw new Error(`--format takes text or json, got "${options.format}"`);
+  const json = options.format === 'json';
   const ioMs = nonNegative('--io-ms', options.ioMs);
   const memoryMb = nonNegative('--memory-mb', options.memoryMb);
   let run: CostRun;
@@ -78,13 +80,13 @@ export async function costCommand(jobName: string, options: CostCommandOptions):
       if (eq <= 0) throw new Error(`--input takes <source>=<file>, got "${spec}"`);
       inputs[spec.slice(0, eq)] = (await readFile(spec.slice(eq + 1), 'utf8')).split('\n');
     }
-    run = await runCost(job, inputs, { rate, onProgress: options.json ? undefined : (m) => console.error(m) });
+    run = await runCost(job, inputs, { rate, onProgress: json ? undefined : (m) => console.error(m) });
     if (run.deadLetters > 0) console.error(`eddy cost: ${run.deadLetters} records were dead-lettered (their writes are counted)`);
   }
   const asJson = (value: unknown) => JSON.stringify(value, (_, v) => (v === Infinity ? 'all' : v), 2);
   if (options.save) await writeFile(options.save, asJson(run) + '\n');
   const report = priceRun(run, { ioMs, memoryMb });
-  console.log(options.json ? asJson({ run, report }) : formatCostReport(report).join('\n'));
+  console.log(json ? asJson({ run, report }) : formatCostReport(report).join('\n'));
 }
 
 function nonNegative(flag: string, value: string): number {
