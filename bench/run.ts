@@ -11,11 +11,13 @@
  *   H. hot-items with and without window slicing, in memory (bench/hot-items.ts).
  *   S. cdc-split: side outputs against one filter pipeline per table, in memory (bench/cdc-split.ts).
  *   J. The interval join of order-join, in memory (bench/interval-join.ts).
+ *   C$. $ per million events of every scenario job, eddy and the naive per-event design (bench/cost-all.ts).
  *
- * Options: --skip-memory, --skip-local, --skip-hot-items, --skip-cdc-split, --skip-interval-join, --memory-events=N,
- * --orders=N, --local-events=N, --runs=N, --poll-ms=A[,B...] (poll interval(s) of the local event source emulation);
- * the --hot-items-* options of bench/hot-items.ts, the --cdc-* options of bench/cdc-split.ts and the
- * --interval-join-* options of bench/interval-join.ts.
+ * Options: --skip-memory, --skip-local, --skip-hot-items, --skip-cdc-split, --skip-interval-join, --skip-cost,
+ * --memory-events=N, --orders=N, --local-events=N, --runs=N, --poll-ms=A[,B...] (poll interval(s) of the local
+ * event source emulation); the --hot-items-* options of bench/hot-items.ts, the --cdc-* options of
+ * bench/cdc-split.ts, the --interval-join-* options of bench/interval-join.ts and the --cost-* options of
+ * bench/cost-all.ts.
  * See docs/benchmarks.md for the method and recorded results.
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -37,6 +39,7 @@ import type { StoreStats } from '../lib/state/store.ts';
 import { expectedOrderTimeout } from '../test/scenario/order-timeout/oracle.ts';
 import { generateOrderStream } from '../test/scenario/order-timeout/generator.ts';
 import { benchCdcSplit } from './cdc-split.ts';
+import { benchCostAll } from './cost-all.ts';
 import { benchIntervalJoin } from './interval-join.ts';
 import { addCosts, batchCost, naiveCost } from './cost-model.ts';
 import { DynamoMeter } from './dynamo-meter.ts';
@@ -596,5 +599,6 @@ projection();
 if (!flag('skip-hot-items')) await benchHotItems(args);
 if (!flag('skip-cdc-split')) await benchCdcSplit(args);
 if (!flag('skip-interval-join')) await benchIntervalJoin(args);
+if (!flag('skip-cost')) await benchCostAll(args);
 out();
 out(`total ${fmt((performance.now() - started) / 1000, 1)} s`);
