@@ -42,7 +42,7 @@ import type { SinkRecordOut } from '../lib/runtime/outputs.ts';
 import { SourceBatch } from '../lib/runtime/source-batch.ts';
 import { generateMaxwell } from '../test/scenario/cdc-split/generator.ts';
 import { expectedCdcSplit } from '../test/scenario/cdc-split/oracle.ts';
-import { batchCost, PRICES, readPathCost, type ReadPathCost } from './cost-model.ts';
+import { batchCost, PRICES, readPathCost, type ReadPathCost } from '../lib/cost/model.ts';
 import { cdcFilterJobs, cdcSplitJob, OTHER } from './jobs/cdc-split.ts';
 import { generateTableChanges, tableName } from './maxwell-tables.ts';
 import { fmt, note, out, table } from './report.ts';
@@ -344,7 +344,7 @@ export async function benchCdcSplit(args: string[] = process.argv.slice(2)): Pro
 
   // $ per million input records
   out();
-  out(`   $ per million input records (bench/cost-model.ts readPathCost; us-east-1 list prices: Lambda $${PRICES.lambdaRequest * 1e6}/M requests, $${PRICES.lambdaGbSecond}/GB-s;`);
+  out(`   $ per million input records (lib/cost/model.ts readPathCost; us-east-1 list prices: Lambda $${PRICES.lambdaRequest * 1e6}/M requests, $${PRICES.lambdaGbSecond}/GB-s;`);
   out(`   DynamoDB on-demand $${PRICES.dynamoReadUnit * 1e6}/M RRU, $${PRICES.dynamoWriteUnit * 1e6}/M WRU; Kinesis on-demand $${PRICES.kinesisOnDemandReadGb}/GB read; enhanced fan-out $${PRICES.kinesisEfoConsumerShardHour}/consumer-shard-h + $${PRICES.kinesisEfoReadGb}/GB).`);
   out(`   Assumed: ${LAMBDA_MEMORY_MB} MB functions (serverless.yml); billed time per invocation = its stage work measured here + ${s.ioMs} ms of I/O (checkpoint read, commit, sink PutRecords);`);
   out(`   a checkpoint read (1 RRU) and commit (TransactWriteItems, 2 WRU) per invocation; shard-hours at ${fmt(s.shardRate)} records/s per shard. Sink writes (records, bytes) are the same in both variants: left out.`);

@@ -6,7 +6,7 @@
  *   B. DynamoDB cost on DynamoDB Local: the keyed count through the Lambda handlers on the
  *      embedded stack, against a naive baseline (GetItem + PutItem of a counter per event).
  *   C. For the eddy runs: data records vs distinct keys per batch of the keyed stage, and the
- *      cost model (cost-model.ts) applied to those batches next to what was measured.
+ *      cost model (lib/cost/model.ts) applied to those batches next to what was measured.
  *   D. A projection by the same model: cost per 1k events by records per keyed batch.
  *   H. hot-items with and without window slicing, in memory (bench/hot-items.ts).
  *   S. cdc-split: side outputs against one filter pipeline per table, in memory (bench/cdc-split.ts).
@@ -41,7 +41,7 @@ import { generateOrderStream } from '../test/scenario/order-timeout/generator.ts
 import { benchCdcSplit } from './cdc-split.ts';
 import { benchCostAll } from './cost-all.ts';
 import { benchIntervalJoin } from './interval-join.ts';
-import { addCosts, batchCost, naiveCost } from './cost-model.ts';
+import { addCosts, batchCost, naiveCost } from '../lib/cost/model.ts';
 import { DynamoMeter } from './dynamo-meter.ts';
 import { benchHotItems } from './hot-items.ts';
 import keyedCountJob, { EMIT_EVERY } from './jobs/keyed-count.ts';
@@ -331,7 +331,7 @@ async function eddyLocalRun(stack: LocalStack, events: KeyedEvent[], pollMs: num
     missingReads: (meter.operations.get('BatchGetItem')?.keysRequested ?? 0) - (meter.operations.get('BatchGetItem')?.itemsReturned ?? 0),
     seconds,
   };
-  // The cost model (cost-model.ts) applied to the batches this run had, plus its timer queries.
+  // The cost model (lib/cost/model.ts) applied to the batches this run had, plus its timer queries.
   const query = meter.operations.get('Query');
   const predicted = addCosts([...shape.keysPerBatch.map((k) => batchCost(k)), ...Array.from({ length: shape.sourceBatches }, () => batchCost(0))]);
   predicted.requests += query?.requests ?? 0;
@@ -501,7 +501,7 @@ async function benchLocal(): Promise<void> {
     );
 
     out();
-    out('   cost model (bench/cost-model.ts) applied to the batches above, vs measured (units by the rules), per 1k events');
+    out('   cost model (lib/cost/model.ts) applied to the batches above, vs measured (units by the rules), per 1k events');
     table(
       ['run', 'requests model / measured', 'RCU model / measured', 'WCU model / measured'],
       eddyRuns.map(({ cost: c, predicted: p }) => [

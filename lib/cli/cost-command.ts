@@ -3,7 +3,7 @@
  * per-event design. It replays the inputs in memory at a rate (lib/cost/run.ts), counts what
  * AWS bills — Kinesis records and units put and read, Lambda invocations and GB-seconds of
  * measured handler time, DynamoDB request units by the published rules — and prices them at
- * list prices (lib/cost/price.ts, prices in bench/cost-model.ts).
+ * list prices (lib/cost/price.ts, prices in lib/cost/model.ts).
  *
  * @example
  * ```sh

@@ -13,7 +13,7 @@ import type { BatchResult } from '../runtime/batch.ts';
 import { isSourceEnd } from '../runtime/envelope.ts';
 import type { SinkRecordOut } from '../runtime/outputs.ts';
 import type { PutEntry, PutResult, ShardInfo, StreamClient } from '../runtime/stream-client.ts';
-import { itemSize } from '../../bench/dynamo-meter.ts';
+import { itemSize } from './item-size.ts';
 import { billedLambdaMs, kinesisRecordBytes, onDemandBilledKb, putPayloadUnits, writeUnits } from './units.ts';
 
 /** Work done outside any stage invocation or sweep: the replay's feeding and polling (not billed). */

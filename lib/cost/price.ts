@@ -1,5 +1,5 @@
 /**
- * Dollars for a metered run (run.ts), at list prices (`PRICES` in bench/cost-model.ts), and
+ * Dollars for a metered run (run.ts), at list prices (`PRICES` in lib/cost/model.ts), and
  * the same for the naive per-event design computed from the same run's counts.
  *
  * Per stage, a row holds everything about the stage's input stream (records put into it —
@@ -16,7 +16,7 @@
  * Its sinks write what eddy's write. Its invocation is billed the stage's measured time per
  * event, rounded up to 1 ms.
  */
-import { PRICES, readPathCost, type Prices } from '../../bench/cost-model.ts';
+import { PRICES, readPathCost, type Prices } from './model.ts';
 import { emptyActor, type PutCounts } from './meter.ts';
 import type { CostRun } from './run.ts';
 import { SWEEP } from './run.ts';
@@ -171,7 +171,7 @@ function gbSeconds(ms: number, memoryMb: number): number {
   return (ms / 1000) * (memoryMb / 1024);
 }
 
-/** Dollars of one stage's usage; Lambda and Kinesis reads through bench/cost-model.ts's `readPathCost`. */
+/** Dollars of one stage's usage; Lambda and Kinesis reads through lib/cost/model.ts's `readPathCost`. */
 function dollars(u: Usage, sinkPuts: PutCounts, memoryMb: number, prices: Prices): Dollars {
   const read = readPathCost({ invocations: u.invocations, lambdaMs: (u.gbSeconds / (memoryMb / 1024)) * 1000, memoryMb, bytesRead: u.kbRead * KB, consumers: 1, shardHours: 0 }, prices);
   const d = {

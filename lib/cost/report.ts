@@ -1,5 +1,5 @@
 /** The text `eddy cost` prints: tables per stage, eddy against the naive baseline, fixed costs. */
-import { PRICES } from '../../bench/cost-model.ts';
+import { PRICES } from './model.ts';
 import { SWEEP_BILLED_SECONDS, SWEEP_INVOCATIONS_PER_HOUR, SWEEP_PASSES_PER_INVOCATION, type CostReport, type Dollars, type Usage } from './price.ts';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');

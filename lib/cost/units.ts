@@ -11,7 +11,7 @@
  *   delete: the old item, at least one), doubled inside TransactWriteItems.
  * - Lambda: duration billed per invocation, rounded up to 1 ms.
  */
-import { itemSize } from '../../bench/dynamo-meter.ts';
+import { itemSize } from './item-size.ts';
 import type { Item } from '../state/store.ts';
 
 export const KB = 1024;

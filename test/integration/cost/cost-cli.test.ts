@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { PRICES } from '../../../bench/cost-model.ts';
+import { PRICES } from '../../../lib/cost/model.ts';
 import { generateOrderStream, toJsonl } from '../../scenario/order-timeout/generator.ts';
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@
  * counts must be those worked out from the input alone.
  */
 import { describe, expect, it } from 'vitest';
-import { PRICES } from '../../../bench/cost-model.ts';
+import { PRICES } from '../../../lib/cost/model.ts';
 import { Job, KeyedProcessFunction, KinesisSink, KinesisSource, ValueStateDescriptor, WatermarkStrategy, type Collector, type KeyedContext, type RuntimeContext, type ValueState } from '../../../lib/api/index.ts';
 import { priceRun } from '../../../lib/cost/price.ts';
 import { runCost } from '../../../lib/cost/run.ts';

@@ -1,6 +1,6 @@
-/** bench/cost-model.ts: the per-batch DynamoDB cost and the dollars of a stream's read path. */
+/** lib/cost/model.ts: the per-batch DynamoDB cost and the dollars of a stream's read path. */
 import { describe, expect, it } from 'vitest';
-import { batchCost, PRICES, readPathCost } from '../../../bench/cost-model.ts';
+import { batchCost, PRICES, readPathCost } from '../../../lib/cost/model.ts';
 
 describe('batchCost', () => {
   it('charges a stateless (source) batch its checkpoint read and a one-item transaction', () => {
