@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import { batchWriteAll } from './batch-write.ts';
-import type { SinkWriter } from '../connectors/sink-writer.ts';
+import { groupBySink, type SinkWriter } from '../connectors/sink-writer.ts';
 import { putAll } from '../runtime/emitter.ts';
 import type { SinkRecordOut } from '../runtime/outputs.ts';
 import type { StreamClient } from '../runtime/stream-client.ts';
@@ -27,13 +27,7 @@ export class AwsSinkWriter implements SinkWriter {
   ) {}
 
   async write(records: SinkRecordOut[]): Promise<void> {
-    const bySink = new Map<string, SinkRecordOut[]>();
-    for (const r of records) {
-      const rows = bySink.get(r.sink);
-      if (rows) rows.push(r);
-      else bySink.set(r.sink, [r]);
-    }
-    for (const [name, rows] of bySink) {
+    for (const [name, rows] of groupBySink(records)) {
       const { sink, target } = this.sinkNamed(name);
       if (sink.kind === 'kinesis') {
         await putAll(this.streams, target, rows.map((r) => ({ data: Buffer.from(JSON.stringify(r.value)), partitionKey: sink.partitionKey(r.value) })));

@@ -17,7 +17,7 @@ import type { Command } from 'commander';
 import { priceRun } from '../cost/price.ts';
 import { formatCostReport } from '../cost/report.ts';
 import { runCost, type CostRun } from '../cost/run.ts';
-import { loadJob } from './load-job.ts';
+import { loadJob, readInputs } from './load-job.ts';
 
 export interface CostCommandOptions {
   input: string[];
@@ -74,12 +74,7 @@ export async function costCommand(jobName: string, options: CostCommandOptions):
     if (options.input.length === 0) throw new Error('give the inputs (--input <source>=<file>, repeatable) or a saved run (--from <file>)');
     const rate = options.rate === 'all' ? Infinity : nonNegative('--rate', options.rate);
     const { job } = await loadJob(jobName);
-    const inputs: Record<string, string[]> = {};
-    for (const spec of options.input) {
-      const eq = spec.indexOf('=');
-      if (eq <= 0) throw new Error(`--input takes <source>=<file>, got "${spec}"`);
-      inputs[spec.slice(0, eq)] = (await readFile(spec.slice(eq + 1), 'utf8')).split('\n');
-    }
+    const inputs = await readInputs(options.input);
     run = await runCost(job, inputs, { rate, onProgress: json ? undefined : (m) => console.error(m) });
     if (run.deadLetters > 0) console.error(`eddy cost: ${run.deadLetters} records were dead-lettered (their writes are counted)`);
   }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { openLocalJob } from '../local/local-job.ts';
 import { planJob } from '../plan/planner.ts';
 import { feedSource } from '../local/replay.ts';
-import { loadJob } from './load-job.ts';
+import { loadJob, parseInputSpec } from './load-job.ts';
 import { stackEndpoints } from './stack.ts';
 
 export interface FeedCommandOptions {
@@ -25,11 +25,7 @@ export async function feedCommand(jobName: string, options: FeedCommandOptions):
   const say = (m: string) => console.error(m);
   const { job } = await loadJob(jobName);
   const inputs: { source: string; file: string; lines?: string[] }[] = [];
-  for (const spec of options.input) {
-    const eq = spec.indexOf('=');
-    if (eq <= 0) throw new Error(`--input takes <source>=<file>, got "${spec}"`);
-    inputs.push({ source: spec.slice(0, eq), file: spec.slice(eq + 1) });
-  }
+  for (const spec of options.input) inputs.push(parseInputSpec(spec));
   // Mistakes are reported before anything is started or written.
   const plan = planJob(job.graph);
   for (const input of inputs) {

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Job } from '../api/job.ts';
@@ -28,4 +29,32 @@ export async function loadJob(nameOrPath: string): Promise<{ job: Job; module: R
   };
   if (!(module.default instanceof Job)) throw new Error(`${file} must export a Job as default`);
   return { job: module.default, module, dir: dirname(file) };
+}
+
+/**
+ * One `--input <source>=<file>` flag, split.
+ *
+ * @example
+ * ```ts
+ * parseInputSpec('orders=orders.jsonl'); // { source: 'orders', file: 'orders.jsonl' }
+ * ```
+ */
+export function parseInputSpec(spec: string): { source: string; file: string } {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new Error(`--input takes <source>=<file>, got "${spec}"`);
+  return { source: spec.slice(0, eq), file: spec.slice(eq + 1) };
+}
+
+/**
+ * The lines of every `--input <source>=<file>`, by source (blank lines kept: replay dead-letters nothing for them).
+ *
+ * @example
+ * ```ts
+ * const inputs = await readInputs(['orders=orders.jsonl']); // { orders: [...lines] }
+ * ```
+ */
+export async function readInputs(specs: string[]): Promise<Record<string, string[]>> {
+  const inputs: Record<string, string[]> = {};
+  for (const { source, file } of specs.map(parseInputSpec)) inputs[source] = (await readFile(file, 'utf8')).split('\n');
+  return inputs;
 }

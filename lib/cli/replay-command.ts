@@ -5,7 +5,7 @@ import { createChaos } from '../runtime/chaos.ts';
 import { join } from 'node:path';
 import { replayJob } from '../local/replay.ts';
 import { openLocalJob } from '../local/local-job.ts';
-import { loadJob } from './load-job.ts';
+import { loadJob, readInputs } from './load-job.ts';
 import { withLocalStack } from './stack.ts';
 
 export interface ReplayCommandOptions {
@@ -26,12 +26,7 @@ export async function replayCommand(jobName: string, options: ReplayCommandOptio
   const started = Date.now();
   const say = (m: string) => options.quiet || console.error(m);
   const { job } = await loadJob(jobName);
-  const inputs: Record<string, string[]> = {};
-  for (const spec of options.input) {
-    const eq = spec.indexOf('=');
-    if (eq <= 0) throw new Error(`--input takes <source>=<file>, got "${spec}"`);
-    inputs[spec.slice(0, eq)] = (await readFile(spec.slice(eq + 1), 'utf8')).split('\n');
-  }
+  const inputs = await readInputs(options.input);
   await mkdir(options.out, { recursive: true });
   await withLocalStack({ say }, async (endpoints) => {
     const prefix = `replay-${process.pid}-${Date.now().toString(36)}-`;

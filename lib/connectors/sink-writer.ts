@@ -7,3 +7,21 @@ import type { SinkRecordOut } from '../runtime/outputs.ts';
 export interface SinkWriter {
   write(records: SinkRecordOut[]): Promise<void>;
 }
+
+/**
+ * Sink records by sink, each sink's in output order: writers send one request per sink.
+ *
+ * @example
+ * ```ts
+ * for (const [sink, rows] of groupBySink(records)) await write(sink, rows);
+ * ```
+ */
+export function groupBySink(records: SinkRecordOut[]): Map<string, SinkRecordOut[]> {
+  const bySink = new Map<string, SinkRecordOut[]>();
+  for (const r of records) {
+    const rows = bySink.get(r.sink);
+    if (rows) rows.push(r);
+    else bySink.set(r.sink, [r]);
+  }
+  return bySink;
+}

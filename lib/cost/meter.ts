@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Job } from '../api/job.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
-import type { SinkWriter } from '../connectors/sink-writer.ts';
+import { groupBySink, type SinkWriter } from '../connectors/sink-writer.ts';
 import type { BatchResult } from '../runtime/batch.ts';
 import { isSourceEnd } from '../runtime/envelope.ts';
 import type { SinkRecordOut } from '../runtime/outputs.ts';
@@ -173,13 +173,7 @@ export class MeteredSinks implements SinkWriter {
 
   async write(records: SinkRecordOut[]): Promise<void> {
     const c = this.meter.actor();
-    const bySink = new Map<string, SinkRecordOut[]>();
-    for (const r of records) {
-      const rows = bySink.get(r.sink);
-      if (rows) rows.push(r);
-      else bySink.set(r.sink, [r]);
-    }
-    for (const [name, rows] of bySink) {
+    for (const [name, rows] of groupBySink(records)) {
       const spec = this.specs.get(name);
       if (!spec) throw new Error(`unknown sink ${name}`);
       if (spec.kind === 'kinesis') {
