@@ -147,3 +147,24 @@ export interface ProcessContext {
 export abstract class ProcessFunction<I, O> {
   abstract processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
 }
+
+/**
+ * Processes two connected streams that are not keyed (Flink `CoProcessFunction`), one record
+ * at a time, with side outputs. No state and no timers (those need a key: `keyBy` both sides
+ * and use a {@link KeyedCoProcessFunction}). It runs chained in each input's own stage, so
+ * neither stream is shuffled; `processElement1` sees the first input, `processElement2` the
+ * second, and nothing orders the two inputs against each other (as in Flink).
+ *
+ * @example
+ * ```ts
+ * class Normalize extends CoProcessFunction<WebOrder, AppOrder, Order> {
+ *   processElement1(o: WebOrder, _ctx: ProcessContext, out: Collector<Order>) { out.collect({ id: o.id, ts: o.ts }); }
+ *   processElement2(o: AppOrder, _ctx: ProcessContext, out: Collector<Order>) { out.collect({ id: o.orderId, ts: o.time }); }
+ * }
+ * web.connect(app).process(new Normalize()).keyBy((o) => o.id).process(new Dedupe());
+ * ```
+ */
+export abstract class CoProcessFunction<I1, I2, O> {
+  abstract processElement1(value: I1, ctx: ProcessContext, out: Collector<O>): void;
+  abstract processElement2(value: I2, ctx: ProcessContext, out: Collector<O>): void;
+}

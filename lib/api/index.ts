@@ -19,6 +19,7 @@ export {
   KeyedProcessFunction,
   KeyedCoProcessFunction,
   ProcessFunction,
+  CoProcessFunction,
   TimeDomain,
   type ProcessContext,
   type Collector,

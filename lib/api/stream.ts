@@ -1,4 +1,4 @@
-import { ProcessFunction, type KeyedCoProcessFunction, type KeyedProcessFunction } from './functions.ts';
+import { ProcessFunction, type CoProcessFunction, type KeyedCoProcessFunction, type KeyedProcessFunction } from './functions.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { MapStateDescriptor } from './state-descriptors.ts';
 import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.ts';
@@ -215,6 +215,15 @@ export class KeyedStream<K, T> extends DataStream<T> {
 /** Two connected streams (Flink `ConnectedStreams`); `keyBy` both to process them together. */
 export class ConnectedStreams<T1, T2> {
   constructor(private readonly graph: JobGraph, private readonly first: number, private readonly second: number) {}
+
+  /**
+   * Runs a {@link CoProcessFunction} on both inputs without keying them: chained into each
+   * input's own stage (no shuffle, no state, no timers), its output one stream.
+   */
+  process<O>(fn: CoProcessFunction<T1, T2, O>, options: { uid?: string } = {}): ProcessedStream<O> {
+    const uid = options.uid ?? `co-process-${this.graph.nodes.length}`;
+    return new ProcessedStream<O>(this.graph, this.graph.add({ kind: 'coProcessFn', input: this.first, other: this.second, fn, uid }));
+  }
 
   /** Keys both inputs; records of equal keys (as JSON values) meet in one shard of the next stage. */
   keyBy<K extends string | number>(key1: (value: T1) => K, key2: (value: T2) => K): ConnectedKeyedStreams<K, T1, T2> {

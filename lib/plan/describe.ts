@@ -42,6 +42,7 @@ export function nodeLabel(graph: JobGraph, id: number): string {
       return `source(${node.source.name})`;
     case 'process':
     case 'processFn':
+    case 'coProcessFn':
       return `process(${node.uid})`;
     case 'sideOutput':
       return `sideOutput(${node.tag.id})`;

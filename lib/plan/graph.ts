@@ -3,7 +3,7 @@
  * Nodes refer to their input by id; the graph is append-only while a job is defined.
  */
 import type { AnyBroadcastFunction } from '../api/broadcast.ts';
-import type { KeyedCoProcessFunction, KeyedProcessFunction, ProcessFunction } from '../api/functions.ts';
+import type { CoProcessFunction, KeyedCoProcessFunction, KeyedProcessFunction, ProcessFunction } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import type { MapStateDescriptor } from '../api/state-descriptors.ts';
 import type { WatermarkStrategy } from '../api/watermark.ts';
@@ -34,6 +34,8 @@ export type GraphNode =
   | { id: number; kind: 'forward'; input: number }
   /** A ProcessFunction on a stream that is not keyed: chained into the stage before it. */
   | { id: number; kind: 'processFn'; input: number; fn: ProcessFunction<any, any>; uid: string }
+  /** A CoProcessFunction on two streams that are not keyed: chained into each input's own stage. */
+  | { id: number; kind: 'coProcessFn'; input: number; other: number; fn: CoProcessFunction<any, any, any>; uid: string }
   | { id: number; kind: 'sideOutput'; input: number; tag: OutputTag<any> }
   /** Merges streams of one type (Flink `union`): `input` and every one of `others`. */
   | { id: number; kind: 'union'; input: number; others: number[] }
@@ -130,6 +132,6 @@ export class JobGraph {
 
   /** Nodes that read from `id`, in definition order. */
   consumers(id: number): GraphNode[] {
-    return this.nodes.filter((n) => n.kind !== 'source' && (n.input === id || (n.kind === 'union' && n.others.includes(id)) || (n.kind === 'process' && n.other === id)));
+    return this.nodes.filter((n) => n.kind !== 'source' && (n.input === id || (n.kind === 'union' && n.others.includes(id)) || ((n.kind === 'process' || n.kind === 'coProcessFn') && n.other === id)));
   }
 }

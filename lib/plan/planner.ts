@@ -72,11 +72,12 @@ export function planJob(graph: JobGraph): Plan {
     visit(graph.node(stage.entryNode));
   }
 
-  const sinkNames = new Set<string>();
+  // One sink node may be reached from several stages (after a union or a CoProcessFunction); two nodes may not share a name.
+  const sinkNodes = new Map<string, number>();
   for (const out of stages.flatMap((s) => s.outputs)) {
     if (out.kind !== 'sink') continue;
-    if (sinkNames.has(out.sink)) throw new Error(`job ${job}: two sinks named "${out.sink}"`);
-    sinkNames.add(out.sink);
+    if ((sinkNodes.get(out.sink) ?? out.viaNode) !== out.viaNode) throw new Error(`job ${job}: two sinks named "${out.sink}"`);
+    sinkNodes.set(out.sink, out.viaNode);
   }
 
   const stateful = stages.filter((s) => s.stateful).map((s) => s.id);
@@ -110,6 +111,8 @@ function eventSourceSettings(graph: JobGraph, source: boolean): EventSourceSetti
   };
 }
 
+/** Each sink of this kind once, though several stages may write it. */
 function sinkOutputs(stages: PlanStage[], kind: 'kinesis' | 'dynamodb') {
-  return stages.flatMap((s) => s.outputs).filter((o): o is Extract<PlanOutput, { kind: 'sink' }> => o.kind === 'sink' && o.sinkKind === kind);
+  const sinks = stages.flatMap((s) => s.outputs).filter((o): o is Extract<PlanOutput, { kind: 'sink' }> => o.kind === 'sink' && o.sinkKind === kind);
+  return sinks.filter((o, i) => sinks.findIndex((x) => x.sink === o.sink) === i);
 }

@@ -64,14 +64,26 @@ export class StageChain {
     const targets = this.graph
       .consumers(nodeId)
       .filter((n) => n.kind !== 'process' && accept(n))
-      .map((n) => this.compile(n));
+      .map((n) => this.compile(n, nodeId));
     if (targets.length === 1) return targets[0];
     return (value, ts) => {
       for (const push of targets) push(value, ts);
     };
   }
 
-  private compile(node: GraphNode): Push {
+  /** The collector and context of a function chained at `nodeId` (main output, side outputs), and the event time they stamp. */
+  private chainedFunction(nodeId: number) {
+    const main = this.fanOut(nodeId, (n) => n.kind !== 'sideOutput');
+    const sides = new Map<string, Push>();
+    for (const c of this.graph.consumers(nodeId)) if (c.kind === 'sideOutput') sides.set(c.tag.id, this.fanOut(c.id));
+    const at = { ts: 0 };
+    const ctx = { timestamp: () => at.ts, output: (tag: { id: string }, value: unknown) => sides.get(tag.id)?.(value, at.ts) };
+    const out = { collect: (value: unknown) => main(value, at.ts) };
+    return { at, ctx, out };
+  }
+
+  /** `from`: the node whose output feeds `node` here (a two-input node is fed by either). */
+  private compile(node: GraphNode, from: number): Push {
     switch (node.kind) {
       case 'map': {
         const next = this.fanOut(node.id);
@@ -100,15 +112,20 @@ export class StageChain {
         return (v, ts) => this.outputs().toStage(out.stream, BROADCAST_KEY, ts, v, out.input, true);
       }
       case 'processFn': {
-        const main = this.fanOut(node.id, (n) => n.kind !== 'sideOutput');
-        const sides = new Map<string, Push>();
-        for (const c of this.graph.consumers(node.id)) if (c.kind === 'sideOutput') sides.set(c.tag.id, this.fanOut(c.id));
-        let ts = 0;
-        const ctx = { timestamp: () => ts, output: (tag: { id: string }, value: unknown) => sides.get(tag.id)?.(value, ts) };
-        const out = { collect: (value: unknown) => main(value, ts) };
+        const { at, ctx, out } = this.chainedFunction(node.id);
         return (v, t) => {
-          ts = t;
+          at.ts = t;
           node.fn.processElement(v, ctx, out);
+        };
+      }
+      case 'coProcessFn': {
+        // Chained on the side it is reached from: this stage holds one of the two inputs.
+        const { at, ctx, out } = this.chainedFunction(node.id);
+        const first = from === node.input;
+        return (v, t) => {
+          at.ts = t;
+          if (first) node.fn.processElement1(v, ctx, out);
+          else node.fn.processElement2(v, ctx, out);
         };
       }
       case 'sink':
