@@ -13,6 +13,7 @@ import { KeyedProcessFunction, type Collector, type KeyedContext, type OnTimerCo
 import type { OutputTag } from '../api/output-tag.ts';
 import { MAX_WATERMARK } from '../api/time.ts';
 import { ValueStateDescriptor } from '../api/state-descriptors.ts';
+import type { StateTtlConfig } from '../api/state-ttl.ts';
 import type { ValueState } from '../api/state.ts';
 import type { WindowAssigner } from './assigners.ts';
 import type { Evictor, TimestampedValue } from './evictors.ts';
@@ -35,6 +36,8 @@ export interface WindowSpec<IN, OUT> {
   lateTag?: OutputTag<IN>;
   contents: WindowContents<any, any, any>;
   fn?: ProcessWindowFunction<any, OUT, any>;
+  /** TTL of the key's window state (see WindowOperatorOptions.stateTtl). */
+  stateTtl?: StateTtlConfig;
 }
 
 export class WindowOperator<K, IN, OUT> extends KeyedProcessFunction<K, IN, OUT> {
@@ -45,7 +48,7 @@ export class WindowOperator<K, IN, OUT> extends KeyedProcessFunction<K, IN, OUT>
   }
 
   override open(ctx: RuntimeContext): void {
-    this.windows = ctx.getState(new ValueStateDescriptor<Record<string, WindowEntry>>('windows'));
+    this.windows = ctx.getState(new ValueStateDescriptor<Record<string, WindowEntry>>('windows', { ttl: this.spec.stateTtl }));
   }
 
   async processElement(value: IN, ctx: KeyedContext<K>, out: Collector<OUT>): Promise<void> {

@@ -66,7 +66,7 @@ export class SlicedWindowOperator<K, IN, OUT> extends KeyedProcessFunction<K, IN
   }
 
   override open(ctx: RuntimeContext): void {
-    this.slices = ctx.getState(new ValueStateDescriptor<SliceState>('slices'));
+    this.slices = ctx.getState(new ValueStateDescriptor<SliceState>('slices', { ttl: this.spec.stateTtl }));
   }
 
   async processElement(value: IN, ctx: KeyedContext<K>, out: Collector<OUT>): Promise<void> {

@@ -14,12 +14,19 @@ import { aggregateContents, elementContents, reduceContents, type ProcessWindowF
 import { WindowOperator, type WindowSpec } from './operator.ts';
 import { SlicedWindowOperator } from './sliced-operator.ts';
 import type { Trigger } from './triggers.ts';
+import type { StateTtlConfig } from '../api/state-ttl.ts';
 
 export interface WindowOperatorOptions {
   /** Names the operator's state (default `window-<n>`); keep it stable across job versions. */
   uid?: string;
   /** Set false to keep one accumulator per window instead of per slice (for comparison). */
   slicing?: boolean;
+  /**
+   * TTL of the key's window state (an eddy extension; Flink has none for windows). Time windows
+   * are cleaned by their cleanup timers anyway; this is for `GlobalWindows` / `countWindow`,
+   * whose state otherwise stays as long as the key: a key quiet for longer starts afresh.
+   */
+  stateTtl?: StateTtlConfig;
 }
 
 /**
@@ -92,6 +99,7 @@ export class WindowedStream<K, T> {
       lateTag: this.lateTag,
       contents,
       fn,
+      stateTtl: options.stateTtl,
     };
     const sliceable = options.slicing !== false && canSlice(spec);
     const operator = sliceable ? new SlicedWindowOperator<K, T, OUT>(spec) : new WindowOperator<K, T, OUT>(spec);
