@@ -15,7 +15,8 @@ import { compareTimers, timerId, timerItem, timerItemKey, type Timer, type Timer
  * ```
  */
 export class BatchTimers {
-  private readonly queue: Timer[] = [];
+  /** Per domain, a binary min-heap by firing order (a record's processing-time check never walks event-time timers). */
+  private readonly queues: Record<TimerDomain, Timer[]> = { E: [], P: [] };
   private readonly queued = new Set<string>();
   /** Per domain: every stored timer up to this time was read into the cache (or the hint proved there is none). */
   private readonly knownUpTo: Record<TimerDomain, number> = { E: -Infinity, P: -Infinity };
@@ -45,17 +46,12 @@ export class BatchTimers {
 
   /** Removes and returns the earliest live timer of `domain` due at `bound`, deleting its item. */
   nextDue(domain: TimerDomain, bound: number): Timer | undefined {
-    for (let i = 0; i < this.queue.length; i++) {
-      const t = this.queue[i];
-      if (t.ts > bound) break;
-      if (t.domain !== domain) continue;
-      this.queue.splice(i, 1);
+    const heap = this.queues[domain];
+    while (heap.length > 0 && heap[0].ts <= bound) {
+      const t = pop(heap);
       this.queued.delete(timerId(t));
       const key = timerItemKey(this.layout, t);
-      if (!this.cache.peek(key)) {
-        i--;
-        continue;
-      }
+      if (!this.cache.peek(key)) continue; // deleted (or rolled back) since it was queued
       this.cache.set(key, undefined);
       return t;
     }
@@ -64,21 +60,43 @@ export class BatchTimers {
 
   /** Earliest live timer of `domain` this batch still knows of (Infinity when none). */
   earliestPending(domain: TimerDomain): number {
-    for (const t of this.queue) if (t.domain === domain && this.cache.peek(timerItemKey(this.layout, t))) return t.ts;
-    return Infinity;
+    const heap = this.queues[domain];
+    // Dead timers at the top can go: one registered again is queued again.
+    while (heap.length > 0 && !this.cache.peek(timerItemKey(this.layout, heap[0]))) this.queued.delete(timerId(pop(heap)));
+    return heap.length > 0 ? heap[0].ts : Infinity;
   }
 
   private enqueue(timer: Timer): void {
     const id = timerId(timer);
     if (this.queued.has(id)) return;
     this.queued.add(id);
-    let lo = 0;
-    let hi = this.queue.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareTimers(this.queue[mid], timer) <= 0) lo = mid + 1;
-      else hi = mid;
+    const heap = this.queues[timer.domain];
+    let i = heap.push(timer) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (compareTimers(heap[parent], timer) <= 0) break;
+      heap[i] = heap[parent];
+      i = parent;
     }
-    this.queue.splice(lo, 0, timer);
+    heap[i] = timer;
   }
+}
+
+/** Removes the top of a non-empty heap. */
+function pop(heap: Timer[]): Timer {
+  const top = heap[0];
+  const last = heap.pop()!;
+  const n = heap.length;
+  if (n === 0) return top;
+  let i = 0;
+  for (;;) {
+    let child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && compareTimers(heap[child + 1], heap[child]) < 0) child++;
+    if (compareTimers(last, heap[child]) <= 0) break;
+    heap[i] = heap[child];
+    i = child;
+  }
+  heap[i] = last;
+  return top;
 }
