@@ -71,7 +71,9 @@ export class MeteredStore implements KeyValueStore {
   async commit(request: CommitRequest): Promise<void> {
     await this.inner.commit(request);
     this.meter.actor().dynamo.requests += 1;
-    this.applyWrites([...request.puts, request.checkpoint.item], request.deletes, 2);
+    // A checkpoint alone is a conditional PutItem (DynamoDbStore), the rest one TransactWriteItems.
+    const single = request.puts.length + request.deletes.length === 0;
+    this.applyWrites([...request.puts, request.checkpoint.item], request.deletes, single ? 1 : 2);
   }
 
   async writeBatch(puts: Item[], deletes: ItemKey[]): Promise<void> {

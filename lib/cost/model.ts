@@ -3,7 +3,8 @@
  * `lib/runtime/batch.ts` and DynamoDB's published rules, for items under 1 KB (state items
  * and checkpoints of the keyed count are):
  *
- * - every batch reads its checkpoint (BatchGetItem, 1 RCU) and commits it;
+ * - every batch reads its checkpoint (BatchGetItem, 1 RCU) and commits it (alone: a
+ *   conditional PutItem, 1 WCU);
  * - a keyed batch with k distinct keys preloads them (⌈k/100⌉ BatchGetItem, k RCU: a key
  *   that is not there yet is charged the minimum read as well) and writes k state items;
  * - a commit of k + 1 ≤ 100 items is one TransactWriteItems at 2 WCU per item; a larger one
@@ -34,7 +35,7 @@ export function batchCost(keys: number, dirtyItems = keys, itemBytes = ITEM_BYTE
   return {
     requests: 1 + preload + (transactional ? 1 : 1 + applyRequests),
     readUnits: 1 + keys,
-    writeUnits: transactional ? 2 * (dirtyItems + 1) : logUnits + dirtyItems,
+    writeUnits: dirtyItems === 0 ? 1 : transactional ? 2 * (dirtyItems + 1) : logUnits + dirtyItems,
     transactional,
   };
 }

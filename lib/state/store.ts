@@ -34,6 +34,8 @@ export interface SortKeyRange {
  * succeeds only when the stored checkpoint still has `expectedVersion` (absent = must not
  * exist), which fences out a concurrent or zombie invocation of the same shard. A store takes
  * at most {@link MAX_ATOMIC_ITEMS} items (checkpoint included) and {@link MAX_ATOMIC_BYTES}.
+ * A request with no puts and no deletes is a single conditional write of the checkpoint
+ * (DynamoDB: a conditional PutItem, billed once per KB instead of the transaction's twice).
  */
 export interface CommitRequest {
   puts: Item[];

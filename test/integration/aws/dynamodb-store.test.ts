@@ -1,11 +1,14 @@
-/** The DynamoDB store's reads on DynamoDB Local: Query ranges and limits, and the prefix Scan of applyToKeyedState, across pages. */
+/**
+ * The DynamoDB store on DynamoDB Local: Query ranges and limits, and the prefix Scan of
+ * applyToKeyedState, across pages; fenced commits, as a transaction and as a checkpoint alone.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import job from '../../../functions/order-timeout/job.ts';
 import { createClients, resolveAwsTarget, type AwsClients } from '../../../lib/aws/config.ts';
 import { DynamoDbStore } from '../../../lib/aws/dynamodb-store.ts';
 import { provisionPlan } from '../../../lib/aws/provision.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
-import type { Item } from '../../../lib/state/store.ts';
+import { CommitConflictError, type Item } from '../../../lib/state/store.ts';
 import { localEndpoints } from '../../support/stack.ts';
 
 const prefix = `store${process.pid}-`;
@@ -45,5 +48,22 @@ describe('DynamoDbStore reads', () => {
     expect(all.map((i) => i.sk)).toEqual(['count#-', 'other#-', 'seen#-']);
     expect((await store.query('state', 's#op#"k7"', { from: 'o', to: 'p' })).map((i) => i.sk)).toEqual(['other#-']);
     expect((await store.query('state', 's#op#"k7"', { limit: 2 })).map((i) => i.sk)).toEqual(['count#-', 'other#-']);
+  });
+});
+
+describe('DynamoDbStore commits', () => {
+  const checkpoint = (version: number, extra: Record<string, string> = {}): Item => ({ table: 'state', pk: 'c#commit-test', sk: 'shardId-0', attrs: { version, cp: '{}', ...extra } });
+  const read = async () => (await store.batchGet([{ table: 'state', pk: 'c#commit-test', sk: 'shardId-0' }]))[0];
+
+  it('fences the checkpoint on its previous version, alone (a conditional put) and with items (a transaction)', async () => {
+    await store.commit({ puts: [], deletes: [], checkpoint: { item: checkpoint(1), expectedVersion: undefined } });
+    await expect(store.commit({ puts: [], deletes: [], checkpoint: { item: checkpoint(1), expectedVersion: undefined } })).rejects.toBeInstanceOf(CommitConflictError);
+    await store.commit({ puts: [item('s#commit#a', 'v')], deletes: [], checkpoint: { item: checkpoint(2), expectedVersion: 1 } });
+    await expect(store.commit({ puts: [item('s#commit#b', 'v')], deletes: [], checkpoint: { item: checkpoint(2), expectedVersion: 1 } })).rejects.toBeInstanceOf(CommitConflictError);
+    await expect(store.commit({ puts: [], deletes: [], checkpoint: { item: checkpoint(3), expectedVersion: 1 } })).rejects.toBeInstanceOf(CommitConflictError);
+    // a put of the same version, fenced on it (how commit.ts clears a reference to a redo log)
+    await store.commit({ puts: [], deletes: [], checkpoint: { item: checkpoint(2, { note: 'again' }), expectedVersion: 2 } });
+    expect((await read()).attrs).toMatchObject({ version: 2, note: 'again' });
+    expect(await store.batchGet([{ table: 'state', pk: 's#commit#a', sk: 'v' }, { table: 'state', pk: 's#commit#b', sk: 'v' }])).toHaveLength(1);
   });
 });

@@ -58,6 +58,20 @@ describe('MeteredStore', () => {
     expect(d.byKind).toEqual({ state: { readUnits: 0, writeUnits: 2 * 3 + 4 + 1 }, checkpoint: { readUnits: 0, writeUnits: 2 } });
   });
 
+  it('charges a commit of the checkpoint alone once per KB: DynamoDbStore makes it a conditional PutItem', async () => {
+    const meter = new CostMeter();
+    const store = new MeteredStore(new MemoryStore(), meter);
+    const big = (version: number | undefined) => ({ ...checkpoint(version), item: { ...checkpoint(version).item, attrs: { version: (version ?? 0) + 1, log: 'x'.repeat(1500) } } });
+    await meter.run('op', async () => {
+      await store.commit({ puts: [], deletes: [], checkpoint: checkpoint(undefined) });
+      expect(meter.actor('op').dynamo.writeUnits).toBe(1);
+      await store.commit({ puts: [], deletes: [], checkpoint: big(1) }); // 2 KB
+      expect(meter.actor('op').dynamo.writeUnits).toBe(1 + 2);
+      await store.commit({ puts: [], deletes: [], checkpoint: checkpoint(2) }); // small again, charged by the old 2 KB
+      expect(meter.actor('op').dynamo.writeUnits).toBe(3 + 2);
+    });
+  });
+
   it('charges reads per item found by 4 KB, an absent key one unit, a Query its sum, a Scan the whole table', async () => {
     const meter = new CostMeter();
     const store = new MeteredStore(new MemoryStore(), meter);
