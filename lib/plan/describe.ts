@@ -17,7 +17,7 @@ export function describePlan(plan: Plan, graph: JobGraph): string {
     lines.push(`  reads   ${stage.input.stream} (${stage.input.shards} shard${stage.input.shards === 1 ? '' : 's'}, batch ${stage.batchSize})`);
     lines.push(`  chain   ${stage.nodes.map((id) => nodeLabel(graph, id)).join(' -> ')}`);
     for (const out of stage.outputs) {
-      lines.push(out.kind === 'stage' ? `  emits   keyBy -> stage ${out.stage} via ${out.stream}` : `  sink    ${out.sink} -> ${out.sinkKind} ${out.target}`);
+      lines.push(out.kind === 'stage' ? `  emits   ${out.route ?? 'keyBy'} -> stage ${out.stage}${out.input === 2 ? ' (input 2)' : ''} via ${out.stream}` : `  sink    ${out.sink} -> ${out.sinkKind} ${out.target}`);
     }
   }
   lines.push('', 'resources');
