@@ -9,6 +9,7 @@ import {
   type ReadOnlyBroadcastContext, type RuntimeContext, type ValueState,
 } from '../../../lib/api/index.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
+import { describePlan } from '../../../lib/plan/describe.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
 import type { BatchResult } from '../../../lib/runtime/batch.ts';
 import { driveToEnd } from '../support/drive.ts';
@@ -71,6 +72,10 @@ describe('broadcast state', () => {
     expect(plan.stages[0].outputs[0]).not.toHaveProperty('input');
     expect(plan.stages[1].outputs).toEqual([expect.objectContaining({ stage: 'enrich', route: 'broadcast', input: 2 })]);
     expect(plan.stages[2].upstream).toEqual(['source-events', 'source-products']);
+    // eddy plan says so.
+    const text = describePlan(plan, enrichJob().graph);
+    expect(text).toContain('emits   forward -> stage enrich via enrich-enrich');
+    expect(text).toContain('emits   broadcast -> stage enrich (input 2) via enrich-enrich');
   });
 
   it('holds main records that arrive before the bootstrap completes, then enriches them all against the whole table', async () => {
