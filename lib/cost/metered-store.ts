@@ -11,7 +11,7 @@ const MB = 1024 * 1024;
 
 /**
  * What an item is, from its key: keyed `state`, `timer`, `checkpoint` (with its redo log when
- * inline), `redo` (parts of a large redo log), `dead-letter`.
+ * inline), `redo` (the parts of a redo log not inline), `dead-letter`.
  *
  * @example
  * ```ts

@@ -7,16 +7,19 @@
  *   conditional PutItem, 1 WCU);
  * - a keyed batch with k distinct keys preloads them (⌈k/100⌉ BatchGetItem, k RCU: a key
  *   that is not there yet is charged the minimum read as well) and writes k state items;
- * - a commit of k + 1 ≤ 100 items is one TransactWriteItems at 2 WCU per item; a larger one
- *   (lib/runtime/commit.ts) puts the fenced checkpoint carrying the redo log of the k items
- *   (1 WCU per KB of log) and then applies them with ⌈k/100⌉ writeBatch calls of ⌈·/25⌉
- *   BatchWriteItem each, at 1 WCU per item.
+ * - a batch with k changes commits the cheapest way (lib/runtime/commit.ts): one
+ *   TransactWriteItems at 2 WCU per item (k + 1 ≤ 100); the fenced checkpoint carrying the redo
+ *   log of the k items (1 WCU per KB of checkpoint and log, paid again by the next checkpoint
+ *   write, counted at most twice), then the k items applied with ⌈k/100⌉ writeBatch calls of
+ *   ⌈·/25⌉ BatchWriteItem each at 1 WCU per item; or the log in a part item (1 WCU per KB),
+ *   the checkpoint with a reference to it, the items applied, and the checkpoint put again
+ *   without the reference. Ties go to fewer requests.
  *
  * Left out: the timer queries of a shard's first batch (a handful per run), sink writes
  * (Kinesis) and dead letters.
  */
 
-/** TransactWriteItems limit; above it commit.ts commits through a redo log in the checkpoint. */
+/** TransactWriteItems limit; above it commit.ts commits through a redo log. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
 export interface BatchCost {
@@ -29,20 +32,25 @@ export interface BatchCost {
 /** Cost of one batch that writes `dirtyItems` items besides its checkpoint and preloads `keys` keys. */
 export function batchCost(keys: number, dirtyItems = keys, itemBytes = ITEM_BYTES): BatchCost {
   const preload = keys === 0 ? 0 : Math.ceil(keys / 100);
-  const transactional = dirtyItems + 1 <= MAX_TRANSACTION_ITEMS;
+  const base = { readUnits: 1 + keys };
+  if (dirtyItems === 0) return { ...base, requests: 1 + preload + 1, writeUnits: 1, transactional: true };
   const applyRequests = Array.from({ length: Math.ceil(dirtyItems / 100) }, (_, i) => Math.ceil(Math.min(100, dirtyItems - i * 100) / 25)).reduce((a, b) => a + b, 0);
-  const logUnits = Math.ceil((CHECKPOINT_BYTES + dirtyItems * itemBytes) / 1024);
-  return {
-    requests: 1 + preload + (transactional ? 1 : 1 + applyRequests),
-    readUnits: 1 + keys,
-    writeUnits: dirtyItems === 0 ? 1 : transactional ? 2 * (dirtyItems + 1) : logUnits + dirtyItems,
-    transactional,
-  };
+  const logBytes = dirtyItems * itemBytes;
+  const inlineUnits = Math.ceil((CHECKPOINT_BYTES + logBytes) / 1024);
+  const ways = [
+    { requests: 1, writeUnits: dirtyItems + 1 <= MAX_TRANSACTION_ITEMS ? 2 * (dirtyItems + 1) : Infinity, transactional: true },
+    { requests: 1 + applyRequests, writeUnits: inlineUnits + dirtyItems + 2 * (inlineUnits - 1), transactional: false },
+    { requests: 3 + applyRequests, writeUnits: Math.ceil((logBytes + PART_OVERHEAD_BYTES) / 1024) + 1 + dirtyItems + 1, transactional: false },
+  ];
+  const best = ways.reduce((a, b) => (b.writeUnits < a.writeUnits ? b : a));
+  return { ...base, requests: 1 + preload + best.requests, writeUnits: best.writeUnits, transactional: best.transactional };
 }
 
 /** Size of a keyed-count state item as the redo log holds it (JSON of table, pk, sk, attrs), and of a checkpoint. */
 const ITEM_BYTES = 110;
 const CHECKPOINT_BYTES = 600;
+/** A redo part item's keys and expiry besides its log. */
+const PART_OVERHEAD_BYTES = 300;
 
 export function addCosts(costs: BatchCost[]): Omit<BatchCost, 'transactional'> {
   return costs.reduce((sum, c) => ({ requests: sum.requests + c.requests, readUnits: sum.readUnits + c.readUnits, writeUnits: sum.writeUnits + c.writeUnits }), {

@@ -74,7 +74,7 @@ export function formatCostReport(r: CostReport): string[] {
     'eddy, per stage (records in / KB in / PUT units: the stage\'s input stream, plus its sinks\' PUT units; RRU/WRU: DynamoDB request units by the published rules)',
     ...textTable(USAGE_HEADERS, usageRows(r.stages.map((s) => ({ stage: s.stage, u: s.eddy })))),
     '',
-    'eddy\'s DynamoDB request units by item kind (checkpoint: with its redo log when inline; redo: a large log\'s parts)',
+    'eddy\'s DynamoDB request units by item kind (checkpoint: with its redo log when inline; redo: the parts of a log not inline)',
     ...textTable(['stage', 'kind', 'RRU', 'WRU'], r.stages.flatMap((s) => Object.entries(s.dynamoByKind).map(([kind, u]) => [s.stage, kind, int(u.readUnits), int(u.writeUnits)]))),
     '',
     'naive per-event baseline, per stage (one invocation per event, one record per event per hop, one state read + write per event on stateful stages)',

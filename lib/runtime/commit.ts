@@ -1,27 +1,43 @@
 /**
  * The one place a batch commits. After a crash at any point, a retry must see state, timers,
- * dead letters and checkpoint exactly as before the batch or exactly as after it:
+ * dead letters and checkpoint exactly as before the batch or exactly as after it. Every path
+ * has exactly one commit point, a single write conditional on the previous checkpoint
+ * version (which fences out a concurrent or zombie invocation):
  *
- * - A batch whose writes fit one transaction (99 items + the checkpoint, < 3.5 MB) commits
- *   them in one TransactWriteItems, fenced on the previous checkpoint version.
- * - A larger batch writes its changes as a redo log *into the fenced checkpoint* (spilling
- *   into part items when longer than one item holds): that single conditional write is the
- *   commit point. Then the changes are applied with BatchWriteItem. Every later batch of the
- *   shard that finds a redo log it has not applied itself re-applies it first — the writes are
- *   final values and deletes, so applying twice is applying once.
+ * - `atomic`: the changes and the checkpoint in one TransactWriteItems (at most 99 changes and
+ *   the checkpoint, < 3.6 MB); a batch with no changes writes the checkpoint alone.
+ * - `redo`: the changes (final values and deletes) are written down as a redo log, the fenced
+ *   checkpoint is put carrying the log or a reference to it — the commit point — and then the
+ *   changes are applied with BatchWriteItem. The log sits *inline* in the checkpoint, or, in
+ *   *parts*: items of their own written before the commit point under an id unique to the
+ *   attempt (a crashed attempt's parts are never referenced) and expired by native TTL; a
+ *   reference to parts is cleared by a second fenced put of the checkpoint once the log is
+ *   applied. Every later batch of the shard that finds a log it has not applied itself
+ *   re-applies it first: the writes are final values and deletes, so applying twice is
+ *   applying once.
  *
- * See docs/design-decisions.md for the cost of each path.
+ * Each batch takes the path that costs the fewest DynamoDB write units ({@link commitCosts});
+ * on a tie the one with fewer round trips (atomic, then inline, then parts). See
+ * docs/design-decisions.md ("Commit") for the arithmetic.
  */
 import type { ItemCache } from '../state/item-cache.ts';
-import { MAX_ATOMIC_BYTES, MAX_ATOMIC_ITEMS, type Item, type ItemKey, type KeyValueStore } from '../state/store.ts';
+import { CommitConflictError, MAX_ATOMIC_BYTES, MAX_ATOMIC_ITEMS, type Item, type ItemKey, type KeyValueStore } from '../state/store.ts';
+import { storedItemSize, writeUnits } from '../cost/units.ts';
 import type { FaultInjector } from './chaos.ts';
 import { checkpointItem, type Checkpoint } from './checkpoint.ts';
 import { deadLetterItem, type DeadLetter } from './dead-letters.ts';
 
-/** Bytes of redo log per item (DynamoDB items hold 400 KB). */
+/** Bytes of redo log per item (DynamoDB items hold 400 KB): an inline log, or one part. */
 const REDO_PART_BYTES = 300_000;
-/** Redo part items are garbage once the next commit replaced the checkpoint; DynamoDB's TTL removes them. */
-const REDO_PART_TTL_SECONDS = 86_400;
+/** A checkpoint with its inline log must stay under DynamoDB's 400 KB per item (with a margin). */
+const MAX_ITEM_BYTES = 390_000;
+/**
+ * Redo parts are garbage once the log is applied (the reference is cleared, or the next commit
+ * replaced the checkpoint); DynamoDB's TTL removes them, free of write units. They are read
+ * only when the applier died before clearing the reference, by the retry Lambda starts at
+ * once: seven days leave room for an outage in between.
+ */
+const REDO_PART_TTL_SECONDS = 7 * 86_400;
 
 export interface BatchCommit {
   stage: string;
@@ -35,9 +51,55 @@ export interface BatchCommit {
   faults?: FaultInjector;
 }
 
-interface RedoLog {
+export interface RedoLog {
   puts: Item[];
   deletes: ItemKey[];
+}
+
+export type CommitPath = 'atomic' | 'inline' | 'parts';
+
+/**
+ * Write units of each way to commit a batch (undefined: the way is not possible), by
+ * DynamoDB's billing rules (lib/cost/units.ts), with sizes of the new items (an overwrite is
+ * billed by the larger of old and new, and a delete by the old item, which weighs the same in
+ * every path: the transaction pays it twice, the others once). With W the units of the
+ * changes (⌈size / 1 KB⌉ each, a delete 1) and C those of the checkpoint:
+ *
+ * - atomic: 2 × (W + C), everything inside TransactWriteItems;
+ * - inline: I + W + 2 × (I − C), I = the units of the checkpoint carrying the log: the
+ *   conditional put, the applied changes, and the next commit's checkpoint write, billed by
+ *   this larger item (at most twice, in a transaction);
+ * - parts: P + C' + W + C', P = the units of the part items, C' = the checkpoint carrying the
+ *   reference: parts, conditional put, applied changes, and the put that clears the reference.
+ */
+export function commitCosts(changes: RedoLog | EncodedLog, checkpoint: Item): Record<CommitPath, number | undefined> {
+  const log = 'encodedPuts' in changes ? changes : encodeLog(changes);
+  const checkpointBytes = storedItemSize(checkpoint);
+  const c = writeUnits(checkpointBytes);
+  const count = log.puts.length + log.deletes.length;
+  if (count === 0) return { atomic: c, inline: undefined, parts: undefined };
+  let w = log.deletes.length;
+  for (const put of log.puts) w += writeUnits(storedItemSize(put));
+  const fits = count + 1 <= MAX_ATOMIC_ITEMS && log.bytes + checkpointBytes < MAX_ATOMIC_BYTES * 0.9;
+  const inlineBytes = checkpointBytes + 'redo'.length + log.bytes;
+  const inline = log.bytes <= REDO_PART_BYTES && inlineBytes <= MAX_ITEM_BYTES ? writeUnits(inlineBytes) : undefined;
+  const withReference = writeUnits(checkpointBytes + REFERENCE_BYTES);
+  const parts = partSizes(log).reduce((sum, bytes) => sum + writeUnits(bytes + PART_ITEM_OVERHEAD), 0);
+  return {
+    atomic: fits ? 2 * (w + c) : undefined,
+    inline: inline === undefined ? undefined : inline + w + 2 * (inline - c),
+    parts: parts + withReference + w + withReference,
+  };
+}
+
+/** The cheapest possible path; ties go to fewer round trips. */
+export function choosePath(costs: Record<CommitPath, number | undefined>): CommitPath {
+  let best: CommitPath | undefined;
+  for (const path of ['atomic', 'inline', 'parts'] as const) {
+    const cost = costs[path];
+    if (cost !== undefined && (best === undefined || cost < costs[best]!)) best = path;
+  }
+  return best!;
 }
 
 /**
@@ -46,31 +108,34 @@ interface RedoLog {
  * const { path } = await commitBatch(store, { stage, shard, cache, deadLetters, checkpoint, previousVersion, wallClock: Date.now() });
  * ```
  */
-export async function commitBatch(store: KeyValueStore, commit: BatchCommit): Promise<{ itemsWritten: number; path: 'atomic' | 'redo' }> {
+export async function commitBatch(store: KeyValueStore, commit: BatchCommit): Promise<{ itemsWritten: number; path: 'atomic' | 'redo'; way: CommitPath }> {
   const { puts, deletes } = commit.cache.changes();
-  const log: RedoLog = { puts: [...puts, ...commit.deadLetters.map(deadLetterItem)], deletes };
+  const log = encodeLog({ puts: [...puts, ...commit.deadLetters.map(deadLetterItem)], deletes });
   const checkpoint = checkpointItem(commit.stage, commit.shard, commit.checkpoint);
   const fence = { item: checkpoint, expectedVersion: commit.previousVersion };
   const count = log.puts.length + log.deletes.length;
+  const way = choosePath(commitCosts(log, checkpoint));
 
-  if (count + 1 <= MAX_ATOMIC_ITEMS && byteSize(log) + byteSize(checkpoint) < MAX_ATOMIC_BYTES * 0.9) {
-    await store.commit({ ...log, checkpoint: fence });
-    return { itemsWritten: count + 1, path: 'atomic' };
+  if (way === 'atomic') {
+    await store.commit({ puts: log.puts, deletes: log.deletes, checkpoint: fence });
+    return { itemsWritten: count + 1, path: 'atomic', way };
   }
-
+  if (way === 'inline') {
+    checkpoint.attrs.redo = joinLog(log.encodedPuts, log.encodedDeletes);
+    await store.commit({ puts: [], deletes: [], checkpoint: fence }); // the commit point
+    await applyLog(store, log, commit.faults);
+    return { itemsWritten: count + 1, path: 'redo', way };
+  }
   const parts = splitLog(log);
   const redoId = `${commit.checkpoint.version}-${Math.random().toString(36).slice(2, 10)}`;
-  if (parts.length === 1) {
-    checkpoint.attrs.redo = parts[0];
-  } else {
-    // Parts are written first under an id of this attempt: a crashed attempt's parts are never referenced.
-    const expiresAt = Math.ceil(commit.wallClock / 1000) + REDO_PART_TTL_SECONDS;
-    await store.writeBatch(parts.map((part, i) => ({ ...redoPartKey(commit.stage, commit.shard, redoId, i), attrs: { part, expiresAt } })), []);
-    Object.assign(checkpoint.attrs, { redoId, redoParts: parts.length });
-  }
+  // Parts are written first under an id of this attempt: a crashed attempt's parts are never referenced.
+  const expiresAt = Math.ceil(commit.wallClock / 1000) + REDO_PART_TTL_SECONDS;
+  await store.writeBatch(parts.map((part, i) => ({ ...redoPartKey(commit.stage, commit.shard, redoId, i), attrs: { part, expiresAt } })), []);
+  Object.assign(checkpoint.attrs, { redoId, redoParts: parts.length });
   await store.commit({ puts: [], deletes: [], checkpoint: fence }); // the commit point
   await applyLog(store, log, commit.faults);
-  return { itemsWritten: count * 2 + parts.length, path: 'redo' };
+  await clearPartsReference(store, checkpoint);
+  return { itemsWritten: count * 2 + parts.length + 1, path: 'redo', way };
 }
 
 /** True when a checkpoint item carries a redo log (its batch may not be fully applied). */
@@ -98,6 +163,21 @@ export async function replayRedoLog(store: KeyValueStore, stage: string, shard: 
     log.deletes.push(...chunk.deletes);
   }
   await applyLog(store, log, faults);
+  if (item.attrs.redoParts !== undefined) await clearPartsReference(store, item);
+}
+
+/**
+ * After a log in parts is applied: puts the checkpoint again without its reference, fenced on
+ * its own version, so that no later batch reads the parts (nor needs them once they expire).
+ */
+async function clearPartsReference(store: KeyValueStore, checkpoint: Item): Promise<void> {
+  const { redoId: _id, redoParts: _parts, ...attrs } = checkpoint.attrs;
+  try {
+    await store.commit({ puts: [], deletes: [], checkpoint: { item: { ...checkpoint, attrs }, expectedVersion: Number(checkpoint.attrs.version) } });
+  } catch (error) {
+    // Another invocation committed after this one (re-applying the log first): nothing left to clear.
+    if (!(error instanceof CommitConflictError)) throw error;
+  }
 }
 
 async function applyLog(store: KeyValueStore, log: RedoLog, faults?: FaultInjector): Promise<void> {
@@ -114,28 +194,60 @@ function redoPartKey(stage: string, shard: string, redoId: string, index: number
   return { table: 'state', pk: `r#${stage}#${shard}`, sk: `${redoId}#${String(index).padStart(5, '0')}` };
 }
 
-/** Splits the log into JSON parts of at most REDO_PART_BYTES each (one oversized write gets a part of its own). */
-function splitLog(log: RedoLog): string[] {
-  const parts: string[] = [];
-  let current: RedoLog = { puts: [], deletes: [] };
-  let bytes = 0;
-  const flush = () => {
-    if (current.puts.length + current.deletes.length > 0) parts.push(JSON.stringify(current));
-    current = { puts: [], deletes: [] };
-    bytes = 0;
-  };
-  const add = (kind: 'puts' | 'deletes', write: Item | ItemKey) => {
-    const size = byteSize(write);
-    if (bytes + size > REDO_PART_BYTES) flush();
-    (current[kind] as (Item | ItemKey)[]).push(write);
-    bytes += size;
-  };
-  for (const put of log.puts) add('puts', put);
-  for (const del of log.deletes) add('deletes', del);
-  flush();
-  return parts.length > 0 ? parts : [JSON.stringify(current)];
+/** Billed bytes of a part item besides its log: `part`, `expiresAt` (a 10-digit number), pk `r#<stage>#<shard>` and sk `<version>-<id>#<index>` (a generous bound). */
+const PART_ITEM_OVERHEAD = 'part'.length + 'expiresAt'.length + 6 + 'pk'.length + 'sk'.length + 2 * 140;
+/** Billed bytes the reference to parts adds to the checkpoint: `redoId` (≤ 30 characters) and `redoParts`. */
+const REFERENCE_BYTES = 'redoId'.length + 30 + 'redoParts'.length + 4;
+
+/** A redo log with every write JSON-encoded once (for its size, its parts and the inline log). */
+interface EncodedLog extends RedoLog {
+  encodedPuts: string[];
+  encodedDeletes: string[];
+  /** Bytes of the whole log as JSON. */
+  bytes: number;
 }
 
-function byteSize(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+function encodeLog(log: RedoLog): EncodedLog {
+  const encodedPuts = log.puts.map((p) => JSON.stringify(p));
+  const encodedDeletes = log.deletes.map((d) => JSON.stringify(d));
+  let bytes = EMPTY_LOG_BYTES;
+  for (const e of encodedPuts) bytes += Buffer.byteLength(e) + 1;
+  for (const e of encodedDeletes) bytes += Buffer.byteLength(e) + 1;
+  return { ...log, encodedPuts, encodedDeletes, bytes };
+}
+
+/** `{"puts":[],"deletes":[]}`: the same JSON as JSON.stringify of a RedoLog. */
+const EMPTY_LOG_BYTES = '{"puts":[],"deletes":[]}'.length;
+
+function joinLog(puts: string[], deletes: string[]): string {
+  return `{"puts":[${puts.join(',')}],"deletes":[${deletes.join(',')}]}`;
+}
+
+/** Groups the writes into parts of at most REDO_PART_BYTES each (one oversized write gets a part of its own). */
+function groupParts(log: EncodedLog): { puts: string[]; deletes: string[]; bytes: number }[] {
+  const parts: { puts: string[]; deletes: string[]; bytes: number }[] = [];
+  let current = { puts: [] as string[], deletes: [] as string[], bytes: EMPTY_LOG_BYTES };
+  const add = (kind: 'puts' | 'deletes', encoded: string) => {
+    const size = Buffer.byteLength(encoded) + 1;
+    if (current.bytes + size > REDO_PART_BYTES && current.puts.length + current.deletes.length > 0) {
+      parts.push(current);
+      current = { puts: [], deletes: [], bytes: EMPTY_LOG_BYTES };
+    }
+    current[kind].push(encoded);
+    current.bytes += size;
+  };
+  for (const put of log.encodedPuts) add('puts', put);
+  for (const del of log.encodedDeletes) add('deletes', del);
+  parts.push(current);
+  return parts;
+}
+
+/** Bytes of each part of the log. */
+function partSizes(log: EncodedLog): number[] {
+  return log.bytes <= REDO_PART_BYTES ? [log.bytes] : groupParts(log).map((p) => p.bytes);
+}
+
+/** The log as JSON parts of at most REDO_PART_BYTES each. */
+function splitLog(log: EncodedLog): string[] {
+  return groupParts(log).map((p) => joinLog(p.puts, p.deletes));
 }

@@ -6,6 +6,15 @@ describe('batchCost', () => {
   it('charges a stateless (source) batch its checkpoint read and a conditional put of it', () => {
     expect(batchCost(0)).toEqual({ requests: 2, readUnits: 1, writeUnits: 1, transactional: true });
   });
+
+  it('commits a keyed batch the cheapest way: a log inline, in a part, or a transaction', () => {
+    // 2 items of 110 B: the checkpoint with their log is still 1 KB (1), the items 2: 3 instead of 2 × 3
+    expect(batchCost(2)).toEqual({ requests: 1 + 1 + 1 + 1, readUnits: 3, writeUnits: 3, transactional: false });
+    // 50 items: a 5.4 KB log in a part (6) + checkpoint (1) + 50 + the clearing put (1) instead of 2 × 51 or 6 + 50 + 2 × 5
+    expect(batchCost(50)).toEqual({ requests: 1 + 1 + (3 + 2), readUnits: 51, writeUnits: 58, transactional: false });
+    // items of a full KB: the log is as large as the items, the transaction is cheapest
+    expect(batchCost(3, 3, 1000)).toMatchObject({ writeUnits: 8, transactional: true });
+  });
 });
 
 describe('readPathCost', () => {

@@ -63,10 +63,12 @@ describe('runCost', () => {
     expect(keyed.recordsRead).toBe(seconds + 1);
     expect(keyed.events).toBe(seconds * B);
     // each data batch preloads its K keys (1 unit each: absent at first, then under 4 KB) and
-    // commits K state items + its checkpoint in one transaction (2 units each: all under 1 KB)
-    expect(keyed.dynamo.byKind.state).toEqual({ readUnits: seconds * K, writeUnits: 2 * seconds * K });
-    // (the end-of-input batch writes its checkpoint alone: a conditional put, 1 unit)
-    expect(keyed.dynamo.byKind.checkpoint).toEqual({ readUnits: seconds + 1, writeUnits: 2 * seconds + 1 });
+    // commits the cheapest way (lib/runtime/commit.ts): a transaction would cost 2 × (K + 1); the
+    // checkpoint carrying the 1.1 KB redo log of the K items costs 2, applying them K (1 unit each,
+    // all under 1 KB). The end-of-input batch puts its checkpoint alone, charged by the old,
+    // larger item (2 units); every checkpoint read is under 4 KB (1 unit).
+    expect(keyed.dynamo.byKind.state).toEqual({ readUnits: seconds * K, writeUnits: seconds * K });
+    expect(keyed.dynamo.byKind.checkpoint).toEqual({ readUnits: seconds + 1, writeUnits: 2 * (seconds + 1) });
     // one sink record per event: {"key":"k3","count":12} with partition key k3, each under 1 KB
     expect(keyed.sinkPuts.records).toBe(seconds * B);
     expect(keyed.sinkPuts.billedKb).toBe(seconds * B);
