@@ -46,7 +46,10 @@ export function batchCost(keys: number, dirtyItems = keys, itemBytes = ITEM_BYTE
   return { ...base, requests: 1 + preload + best.requests, writeUnits: best.writeUnits, transactional: best.transactional };
 }
 
-/** Size of a keyed-count state item as the redo log holds it (JSON of table, pk, sk, attrs), and of a checkpoint. */
+/**
+ * Size of a keyed-count state item as the redo log holds it (JSON of table, pk, sk, attrs; commit.ts
+ * deflates the log, so the log terms here are an upper bound), and of a checkpoint.
+ */
 const ITEM_BYTES = 110;
 const CHECKPOINT_BYTES = 600;
 /** A redo part item's keys and expiry besides its log. */

@@ -8,8 +8,8 @@
  *   the checkpoint, < 3.6 MB); a batch with no changes writes the checkpoint alone.
  * - `redo`: the changes (final values and deletes) are written down as a redo log, the fenced
  *   checkpoint is put carrying the log or a reference to it — the commit point — and then the
- *   changes are applied with BatchWriteItem. The log sits *inline* in the checkpoint, or, in
- *   *parts*: items of their own written before the commit point under an id unique to the
+ *   changes are applied with BatchWriteItem. The log (JSON, deflated, in base64) sits
+ *   *inline* in the checkpoint, or, in *parts*: items of their own written before the commit point under an id unique to the
  *   attempt (a crashed attempt's parts are never referenced) and expired by native TTL; a
  *   reference to parts is cleared by a second fenced put of the checkpoint once the log is
  *   applied. Every later batch of the shard that finds a log it has not applied itself
@@ -20,6 +20,7 @@
  * on a tie the one with fewer round trips (atomic, then inline, then parts). See
  * docs/design-decisions.md ("Commit") for the arithmetic.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ItemCache } from '../state/item-cache.ts';
 import { CommitConflictError, MAX_ATOMIC_BYTES, MAX_ATOMIC_ITEMS, type Item, type ItemKey, type KeyValueStore } from '../state/store.ts';
 import { storedItemSize, writeUnits } from '../cost/units.ts';
@@ -73,7 +74,7 @@ export type CommitPath = 'atomic' | 'inline' | 'parts';
  *   reference: parts, conditional put, applied changes, and the put that clears the reference.
  */
 export function commitCosts(changes: RedoLog | EncodedLog, checkpoint: Item): Record<CommitPath, number | undefined> {
-  const log = 'encodedPuts' in changes ? changes : encodeLog(changes);
+  const log = 'packed' in changes ? changes : encodeLog(changes);
   const checkpointBytes = storedItemSize(checkpoint);
   const c = writeUnits(checkpointBytes);
   const count = log.puts.length + log.deletes.length;
@@ -84,7 +85,7 @@ export function commitCosts(changes: RedoLog | EncodedLog, checkpoint: Item): Re
   const inlineBytes = checkpointBytes + 'redo'.length + log.bytes;
   const inline = log.bytes <= REDO_PART_BYTES && inlineBytes <= MAX_ITEM_BYTES ? writeUnits(inlineBytes) : undefined;
   const withReference = writeUnits(checkpointBytes + REFERENCE_BYTES);
-  const parts = partSizes(log).reduce((sum, bytes) => sum + writeUnits(bytes + PART_ITEM_OVERHEAD), 0);
+  const parts = chunk(log.packed).reduce((sum, part) => sum + writeUnits(part.length + PART_ITEM_OVERHEAD), 0);
   return {
     atomic: fits ? 2 * (w + c) : undefined,
     inline: inline === undefined ? undefined : inline + w + 2 * (inline - c),
@@ -121,12 +122,12 @@ export async function commitBatch(store: KeyValueStore, commit: BatchCommit): Pr
     return { itemsWritten: count + 1, path: 'atomic', way };
   }
   if (way === 'inline') {
-    checkpoint.attrs.redo = joinLog(log.encodedPuts, log.encodedDeletes);
+    checkpoint.attrs.redo = log.packed;
     await store.commit({ puts: [], deletes: [], checkpoint: fence }); // the commit point
     await applyLog(store, log, commit.faults);
     return { itemsWritten: count + 1, path: 'redo', way };
   }
-  const parts = splitLog(log);
+  const parts = chunk(log.packed);
   const redoId = `${commit.checkpoint.version}-${Math.random().toString(36).slice(2, 10)}`;
   // Parts are written first under an id of this attempt: a crashed attempt's parts are never referenced.
   const expiresAt = Math.ceil(commit.wallClock / 1000) + REDO_PART_TTL_SECONDS;
@@ -156,13 +157,7 @@ export async function replayRedoLog(store: KeyValueStore, stage: string, shard: 
       return part;
     });
   }
-  const log: RedoLog = { puts: [], deletes: [] };
-  for (const part of parts) {
-    const chunk = JSON.parse(part) as RedoLog;
-    log.puts.push(...chunk.puts);
-    log.deletes.push(...chunk.deletes);
-  }
-  await applyLog(store, log, faults);
+  await applyLog(store, decodeLog(parts), faults);
   if (item.attrs.redoParts !== undefined) await clearPartsReference(store, item);
 }
 
@@ -199,55 +194,43 @@ const PART_ITEM_OVERHEAD = 'part'.length + 'expiresAt'.length + 6 + 'pk'.length 
 /** Billed bytes the reference to parts adds to the checkpoint: `redoId` (≤ 30 characters) and `redoParts`. */
 const REFERENCE_BYTES = 'redoId'.length + 30 + 'redoParts'.length + 4;
 
-/** A redo log with every write JSON-encoded once (for its size, its parts and the inline log). */
+/** A redo log and its stored form: {@link PACKED} + base64 of the deflated JSON of the log. */
 interface EncodedLog extends RedoLog {
-  encodedPuts: string[];
-  encodedDeletes: string[];
-  /** Bytes of the whole log as JSON. */
+  packed: string;
+  /** Bytes of the packed log (ASCII). */
   bytes: number;
 }
 
+/** Marks a packed log; a log written as plain JSON (before packing, or by an older version) starts with `{`. */
+const PACKED = 'z';
+
+/**
+ * Packs the log: its JSON repeats every item's keys and attribute names, so it deflates to a
+ * fraction, and the log is paid per KB (a part item, or the checkpoint carrying it).
+ * Level 1: a batch's log is deflated whichever way it commits, to know its size.
+ */
 function encodeLog(log: RedoLog): EncodedLog {
-  const encodedPuts = log.puts.map((p) => JSON.stringify(p));
-  const encodedDeletes = log.deletes.map((d) => JSON.stringify(d));
-  let bytes = EMPTY_LOG_BYTES;
-  for (const e of encodedPuts) bytes += Buffer.byteLength(e) + 1;
-  for (const e of encodedDeletes) bytes += Buffer.byteLength(e) + 1;
-  return { ...log, encodedPuts, encodedDeletes, bytes };
+  const packed = PACKED + deflateRawSync(JSON.stringify(log), { level: 1 }).toString('base64');
+  return { ...log, packed, bytes: packed.length };
 }
 
-/** `{"puts":[],"deletes":[]}`: the same JSON as JSON.stringify of a RedoLog. */
-const EMPTY_LOG_BYTES = '{"puts":[],"deletes":[]}'.length;
-
-function joinLog(puts: string[], deletes: string[]): string {
-  return `{"puts":[${puts.join(',')}],"deletes":[${deletes.join(',')}]}`;
+/** The log from its stored form: the parts of one packed log joined, or plain JSON parts each a log of its own. */
+function decodeLog(parts: string[]): RedoLog {
+  if (parts[0]?.startsWith(PACKED)) {
+    return JSON.parse(inflateRawSync(Buffer.from(parts.join('').slice(PACKED.length), 'base64')).toString('utf8')) as RedoLog;
+  }
+  const log: RedoLog = { puts: [], deletes: [] };
+  for (const part of parts) {
+    const plain = JSON.parse(part) as RedoLog;
+    log.puts.push(...plain.puts);
+    log.deletes.push(...plain.deletes);
+  }
+  return log;
 }
 
-/** Groups the writes into parts of at most REDO_PART_BYTES each (one oversized write gets a part of its own). */
-function groupParts(log: EncodedLog): { puts: string[]; deletes: string[]; bytes: number }[] {
-  const parts: { puts: string[]; deletes: string[]; bytes: number }[] = [];
-  let current = { puts: [] as string[], deletes: [] as string[], bytes: EMPTY_LOG_BYTES };
-  const add = (kind: 'puts' | 'deletes', encoded: string) => {
-    const size = Buffer.byteLength(encoded) + 1;
-    if (current.bytes + size > REDO_PART_BYTES && current.puts.length + current.deletes.length > 0) {
-      parts.push(current);
-      current = { puts: [], deletes: [], bytes: EMPTY_LOG_BYTES };
-    }
-    current[kind].push(encoded);
-    current.bytes += size;
-  };
-  for (const put of log.encodedPuts) add('puts', put);
-  for (const del of log.encodedDeletes) add('deletes', del);
-  parts.push(current);
+/** The packed log cut into parts of at most REDO_PART_BYTES (ASCII: characters are bytes). */
+function chunk(packed: string): string[] {
+  const parts: string[] = [];
+  for (let i = 0; i < packed.length; i += REDO_PART_BYTES) parts.push(packed.slice(i, i + REDO_PART_BYTES));
   return parts;
-}
-
-/** Bytes of each part of the log. */
-function partSizes(log: EncodedLog): number[] {
-  return log.bytes <= REDO_PART_BYTES ? [log.bytes] : groupParts(log).map((p) => p.bytes);
-}
-
-/** The log as JSON parts of at most REDO_PART_BYTES each. */
-function splitLog(log: EncodedLog): string[] {
-  return groupParts(log).map((p) => joinLog(p.puts, p.deletes));
 }

@@ -64,11 +64,11 @@ describe('runCost', () => {
     expect(keyed.events).toBe(seconds * B);
     // each data batch preloads its K keys (1 unit each: absent at first, then under 4 KB) and
     // commits the cheapest way (lib/runtime/commit.ts): a transaction would cost 2 × (K + 1); the
-    // checkpoint carrying the 1.1 KB redo log of the K items costs 2, applying them K (1 unit each,
-    // all under 1 KB). The end-of-input batch puts its checkpoint alone, charged by the old,
-    // larger item (2 units); every checkpoint read is under 4 KB (1 unit).
+    // checkpoint carrying the deflated redo log of the K items is still under 1 KB (1 unit), and
+    // applying them costs K (1 unit each, all under 1 KB). The end-of-input batch puts its
+    // checkpoint alone (1 unit); every checkpoint read is under 4 KB (1 unit).
     expect(keyed.dynamo.byKind.state).toEqual({ readUnits: seconds * K, writeUnits: seconds * K });
-    expect(keyed.dynamo.byKind.checkpoint).toEqual({ readUnits: seconds + 1, writeUnits: 2 * (seconds + 1) });
+    expect(keyed.dynamo.byKind.checkpoint).toEqual({ readUnits: seconds + 1, writeUnits: seconds + 1 });
     // one sink record per event: {"key":"k3","count":12} with partition key k3, each under 1 KB
     expect(keyed.sinkPuts.records).toBe(seconds * B);
     expect(keyed.sinkPuts.billedKb).toBe(seconds * B);

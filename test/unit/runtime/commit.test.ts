@@ -5,6 +5,7 @@
  * and the end of applying leaves a log that the next batch re-applies, and a zombie cannot
  * commit over a newer checkpoint nor undo it by clearing a reference.
  */
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { storedItemSize } from '../../../lib/cost/units.ts';
 import { ChaosCrash } from '../../../lib/runtime/chaos.ts';
@@ -17,12 +18,24 @@ import { CommitConflictError, type Item, type ItemKey } from '../../../lib/state
 const STAGE = 'op';
 const SHARD = 'shardId-000000000000';
 const checkpoint = (version: number) => ({ ...initialCheckpoint(), version, seq: String(version) });
+/** Base64 of pseudo-random bytes: a value that does not deflate (real state deflates better). */
+function noise(seed: number, length: number): string {
+  const bytes = Buffer.alloc(Math.ceil((length * 3) / 4) + 3);
+  let x = seed * 2654435761 + 1;
+  for (let i = 0; i < bytes.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    bytes[i] = x >>> 24;
+  }
+  return bytes.toString('base64').slice(0, length);
+}
 /** A state item whose stored size (pk, sk, v and their names) is exactly `bytes`. */
 function item(i: number, bytes: number): Item {
   const pk = `s#${STAGE}#k${String(i).padStart(4, '0')}`;
   const overhead = 'pk'.length + pk.length + 'sk'.length + 'v'.length + 'v'.length;
-  return { table: 'state', pk, sk: 'v', attrs: { v: 'x'.repeat(bytes - overhead) } };
+  return { table: 'state', pk, sk: 'v', attrs: { v: noise(i, bytes - overhead) } };
 }
+/** Bytes of the log as commit.ts stores it: `z` + base64 of the deflated JSON. */
+const packedBytes = (log: { puts: Item[]; deletes: ItemKey[] }) => 1 + deflateRawSync(JSON.stringify(log), { level: 1 }).toString('base64').length;
 const items = (n: number, bytes: number) => Array.from({ length: n }, (_, i) => item(i, bytes));
 const keyOf = ({ table, pk, sk }: Item): ItemKey => ({ table, pk, sk });
 
@@ -77,15 +90,22 @@ describe('commitCosts: the write units of each way, by hand', () => {
     expect(choosePath(costs)).toBe('atomic');
   });
 
-  it('fifty small changes: 2 × 51 in a transaction; their 7.2 KB log inline costs 8 + 50 + 2 × 7, in a part 8 + 1 + 50 + 1', () => {
+  it('fifty small changes: 2 × 51 in a transaction; their 4.6 KB packed log inline costs 5 + 50 + 2 × 4, in a part 5 + 1 + 50 + 1', () => {
     const log = { puts: items(50, 100), deletes: [] };
     const costs = commitCosts(log, cp);
-    const logBytes = Buffer.byteLength(JSON.stringify(log));
-    expect(logBytes).toBe(7323);
+    expect(Buffer.byteLength(JSON.stringify(log))).toBe(7323); // the JSON, deflated and in base64:
+    expect(packedBytes(log)).toBe(4725);
     expect(costs.atomic).toBe(102);
-    expect(costs.parts).toBe(8 + 1 + 50 + 1); // the part item: 7323 B of log + its keys and expiry < 8 KB
-    expect(costs.inline).toBe(8 + 50 + 2 * (8 - 1)); // 307 B of checkpoint + 7323 B of log
+    expect(costs.parts).toBe(5 + 1 + 50 + 1); // the part item: 4725 B of log + its keys and expiry < 5 KB
+    expect(costs.inline).toBe(5 + 50 + 2 * (5 - 1)); // 307 B of checkpoint + 4725 B of log
     expect(choosePath(costs)).toBe('parts');
+  });
+
+  it('the log is stored deflated: repetitive state costs a fraction of its size', () => {
+    const log = { puts: items(50, 100).map((i) => ({ ...i, attrs: { v: JSON.stringify({ count: 1, status: 'open' }) } })), deletes: [] };
+    expect(packedBytes(log)).toBeLessThan(Buffer.byteLength(JSON.stringify(log)) / 4);
+    expect(packedBytes(log)).toBeLessThan(1024 - 307 - 'redo'.length); // with the checkpoint, still 1 KB
+    expect(commitCosts(log, cp).inline).toBe(1 + 50);
   });
 
   it('a tie goes to fewer round trips; past 99 changes there is no transaction', () => {
@@ -137,6 +157,23 @@ describe('commitBatch: every way is crash-atomic', () => {
       expect(hasRedoLog((await readCheckpointItem(crashed, STAGE, SHARD))!)).toBe(way === 'inline');
     });
   }
+
+  it('a log stored as plain JSON (by an earlier version) is still replayed, inline or in parts', async () => {
+    const inline = new MemoryStore();
+    const first = [item(0, 100), item(1, 100)];
+    const cp1 = checkpointItem(STAGE, SHARD, checkpoint(1));
+    await inline.commit({ puts: [], deletes: [], checkpoint: { item: { ...cp1, attrs: { ...cp1.attrs, redo: JSON.stringify({ puts: first, deletes: [] }) } }, expectedVersion: undefined } });
+    await replayRedoLog(inline, STAGE, SHARD, (await readCheckpointItem(inline, STAGE, SHARD))!);
+    expect(values(inline)).toEqual(new Map(first.map((p) => [p.pk, p.attrs.v])));
+
+    const inParts = new MemoryStore();
+    const partKey = (i: number) => ({ table: 'state' as const, pk: `r#${STAGE}#${SHARD}`, sk: `1-old#${String(i).padStart(5, '0')}` });
+    await inParts.writeBatch([0, 1].map((i) => ({ ...partKey(i), attrs: { part: JSON.stringify({ puts: [first[i]], deletes: [] }), expiresAt: 1 } })), []);
+    await inParts.commit({ puts: [], deletes: [], checkpoint: { item: { ...cp1, attrs: { ...cp1.attrs, redoId: '1-old', redoParts: 2 } }, expectedVersion: undefined } });
+    await replayRedoLog(inParts, STAGE, SHARD, (await readCheckpointItem(inParts, STAGE, SHARD))!);
+    expect(values(inParts)).toEqual(new Map(first.map((p) => [p.pk, p.attrs.v])));
+    expect(hasRedoLog((await readCheckpointItem(inParts, STAGE, SHARD))!)).toBe(false);
+  });
 
   it('deletes go through every way', async () => {
     for (const [puts, way] of [[[item(0, 1000)], 'atomic'], [[item(0, 100)], 'inline'], [items(50, 100), 'parts']] as const) {
