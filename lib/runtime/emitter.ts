@@ -1,5 +1,5 @@
 import { hashKeyOf, shardForHash, sortShards } from '../plan/partitioning.ts';
-import { encodeEnvelopes, type Envelope } from './envelope.ts';
+import { dataEnvelopeJson, encodeEncodedEnvelopes } from './envelope.ts';
 import type { StageEnvelopeOut } from './outputs.ts';
 import type { PutEntry, ShardInfo, StreamClient } from './stream-client.ts';
 
@@ -52,17 +52,17 @@ export async function emitEnvelopes(client: StreamClient, stream: string, option
 async function emitOnShards(client: StreamClient, stream: string, shards: ShardInfo[], options: EmitOptions): Promise<{ records: number; misrouted: boolean }> {
   const perShard = new Map<string, Sized[]>(shards.map((s) => [s.shardId, []]));
   for (const e of options.envelopes) {
-    const sized = { envelope: { kind: 'data' as const, key: e.key, ts: e.ts, payload: e.payload, origin: e.origin, ...(e.input ? { in: e.input } : {}) }, bytes: e.bytes };
+    const sized = { json: dataEnvelopeJson(e.key, e.ts, e.payloadJson, e.origin, e.input), bytes: e.bytes };
     if (e.broadcast) for (const list of perShard.values()) list.push(sized); // every shard, in order with the rest
     else perShard.get(shardForHash(shards, hashKeyOf(e.key)).shardId)!.push(sized);
   }
   const control: Sized[] = [];
-  if (options.watermark !== undefined) control.push({ envelope: { kind: 'watermark', watermark: options.watermark }, bytes: 60 });
-  if (options.end) control.push({ envelope: { kind: 'end' }, bytes: 20 });
+  if (options.watermark !== undefined) control.push({ json: JSON.stringify({ kind: 'watermark', watermark: options.watermark }), bytes: 60 });
+  if (options.end) control.push({ json: JSON.stringify({ kind: 'end' }), bytes: 20 });
 
   const chunksByShard = shards.map((shard) => {
     const envelopes = [...perShard.get(shard.shardId)!, ...control];
-    return { shard, chunks: chunk(envelopes).map((e) => encodeEnvelopes({ from: options.from, to: shard.shardId, envelopes: e })) };
+    return { shard, chunks: chunk(envelopes).map((e) => encodeEncodedEnvelopes(options.from, shard.shardId, e)) };
   });
   let records = 0;
   for (let round = 0; ; round++) {
@@ -128,18 +128,19 @@ function splitRequests(entries: PutEntry[]): PutEntry[][] {
   return requests;
 }
 
+/** An envelope's JSON and its size as measured when the output was made. */
 interface Sized {
-  envelope: Envelope;
+  json: string;
   bytes: number;
 }
 
 /** Packs envelopes, in order, into records of at most MAX_RECORD_BYTES (sizes measured when the outputs were made). */
-function chunk(envelopes: Sized[]): Envelope[][] {
+function chunk(envelopes: Sized[]): string[][] {
   if (envelopes.length === 0) return [];
-  const chunks: Envelope[][] = [];
-  let current: Envelope[] = [];
+  const chunks: string[][] = [];
+  let current: string[] = [];
   let bytes = 0;
-  for (const { envelope, bytes: size } of envelopes) {
+  for (const { json: envelope, bytes: size } of envelopes) {
     if (current.length > 0 && bytes + size > MAX_RECORD_BYTES) {
       chunks.push(current);
       current = [];

@@ -51,11 +51,25 @@ export function encodeEnvelopes(record: EnvelopeRecord): Uint8Array {
   return Buffer.from(JSON.stringify({ v: ENVELOPE_VERSION, from: record.from, to: record.to, e: record.envelopes }), 'utf8');
 }
 
+/**
+ * The same bytes as {@link encodeEnvelopes}, from envelopes already encoded as JSON (each
+ * output's payload is encoded once, when it is made, to measure it; see outputs.ts).
+ */
+export function encodeEncodedEnvelopes(from: EnvelopeRecord['from'], to: string | undefined, envelopesJson: readonly string[]): Uint8Array {
+  const head = `{"v":${ENVELOPE_VERSION},"from":${JSON.stringify(from)}${to === undefined ? '' : `,"to":${JSON.stringify(to)}`},"e":[`;
+  return Buffer.from(`${head}${envelopesJson.join(',')}]}`, 'utf8');
+}
+
+/** The JSON of a data envelope whose payload is already JSON: what JSON.stringify gives for the envelope. */
+export function dataEnvelopeJson(key: string, ts: number, payloadJson: string, origin: Origin, input?: 2): string {
+  return `{"kind":"data","key":${JSON.stringify(key)},"ts":${JSON.stringify(ts)},"payload":${payloadJson},"origin":{"seq":${JSON.stringify(origin.seq)},"index":${JSON.stringify(origin.index)}}${input ? `,"in":${input}` : ''}}`;
+}
+
 /** Decodes an internal record; throws an Error with the reason for anything malformed. */
 export function decodeEnvelopes(data: Uint8Array): EnvelopeRecord {
   let raw: any;
   try {
-    raw = JSON.parse(Buffer.from(data).toString('utf8'));
+    raw = JSON.parse(utf8Text(data));
   } catch (error) {
     throw new Error(`envelope record is not JSON: ${(error as Error).message}`);
   }
@@ -78,19 +92,26 @@ function validateEnvelope(e: any): asserts e is Envelope {
   if (!ok) throw new Error(`malformed envelope ${JSON.stringify(e).slice(0, 200)}`);
 }
 
+const SOURCE_END = Buffer.from(`${CONTROL_PREFIX}${JSON.stringify({ kind: 'end' })}`, 'utf8');
+const CONTROL_PREFIX_BYTES = Buffer.from(CONTROL_PREFIX, 'utf8');
+
 /** A control record for a source stream: end of input, written by replay and `eddy run --drain`. */
 export function encodeSourceEnd(): Uint8Array {
-  return Buffer.from(`${CONTROL_PREFIX}${JSON.stringify({ kind: 'end' })}`, 'utf8');
+  return Buffer.from(SOURCE_END); // a copy: the caller owns it
 }
 
 export function isSourceEnd(data: Uint8Array): boolean {
-  return Buffer.from(data).equals(Buffer.from(encodeSourceEnd()));
+  return data.length === SOURCE_END.length && SOURCE_END.equals(data);
 }
 
 /** True for a record that claims to be an eddy control record (the end marker, or a corrupt one). */
 export function isControlRecord(data: Uint8Array): boolean {
-  const prefix = Buffer.from(CONTROL_PREFIX, 'utf8');
-  return data.length >= prefix.length && Buffer.from(data.subarray(0, prefix.length)).equals(prefix);
+  return data.length >= CONTROL_PREFIX_BYTES.length && CONTROL_PREFIX_BYTES.equals(data.subarray(0, CONTROL_PREFIX_BYTES.length));
+}
+
+/** The UTF-8 text of a record's bytes, read in place (no copy of the bytes). */
+function utf8Text(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
 }
 
 /** Total order of Kinesis sequence numbers (decimal strings of up to 128 bits). */

@@ -4,7 +4,8 @@ import type { Origin } from './envelope.ts';
 export interface StageEnvelopeOut {
   key: string;
   ts: number;
-  payload: unknown;
+  /** The payload's JSON, encoded once: measured here, sent as is by the emitter. */
+  payloadJson: string;
   origin: Origin;
   /** Encoded size, measured when the output was made (so a record too big to send fails its own input). */
   bytes: number;
@@ -39,6 +40,8 @@ export interface SinkRecordOut {
 export class BatchOutputs {
   readonly envelopes = new Map<string, StageEnvelopeOut[]>();
   readonly sinkRecords: SinkRecordOut[] = [];
+  /** The list each envelope went to, in order: a rollback takes the last ones off their lists. */
+  private readonly pushedTo: StageEnvelopeOut[][] = [];
   private seq = '';
   private index = 0;
 
@@ -53,14 +56,16 @@ export class BatchOutputs {
   }
 
   toStage(stream: string, key: string, ts: number, payload: unknown, input?: 2, broadcast?: true): void {
-    const bytes = encodedSize(payload) + key.length + 120; // + the envelope's own fields
+    const payloadJson = encodeOutput(payload);
+    const bytes = byteSize(payloadJson) + key.length + 120; // + the envelope's own fields
     let list = this.envelopes.get(stream);
     if (!list) this.envelopes.set(stream, (list = []));
-    list.push({ key, ts, payload, origin: { seq: this.seq, index: this.index++ }, bytes, ...(input ? { input } : {}), ...(broadcast ? { broadcast } : {}) });
+    this.pushedTo.push(list);
+    list.push({ key, ts, payloadJson, origin: { seq: this.seq, index: this.index++ }, bytes, ...(input ? { input } : {}), ...(broadcast ? { broadcast } : {}) });
   }
 
   toSink(sink: string, value: unknown): void {
-    encodedSize(value);
+    byteSize(encodeOutput(value));
     this.sinkRecords.push({ sink, value, id: `${this.stage}/${this.shard}/${this.seq}/${this.index++}` });
   }
 
@@ -70,19 +75,26 @@ export class BatchOutputs {
     return n;
   }
 
-  mark(): { index: number; sinks: number; lengths: Map<string, number> } {
-    return { index: this.index, sinks: this.sinkRecords.length, lengths: new Map([...this.envelopes].map(([s, l]) => [s, l.length])) };
+  /** A point to roll back to (cheap: taken before every record). */
+  mark(): OutputsMark {
+    return { index: this.index, sinks: this.sinkRecords.length, envelopes: this.pushedTo.length };
   }
 
-  rollback(mark: ReturnType<BatchOutputs['mark']>): void {
+  rollback(mark: OutputsMark): void {
     this.index = mark.index;
     this.sinkRecords.length = mark.sinks;
-    for (const [stream, list] of this.envelopes) list.length = mark.lengths.get(stream) ?? 0;
+    while (this.pushedTo.length > mark.envelopes) this.pushedTo.pop()!.pop();
   }
 }
 
-/** Encodes once to measure: throws (inside the record's own processing) for what cannot be sent. */
-function encodedSize(value: unknown): number {
+export interface OutputsMark {
+  index: number;
+  sinks: number;
+  envelopes: number;
+}
+
+/** An output's JSON; throws (inside the record's own processing) for what cannot be encoded. */
+function encodeOutput(value: unknown): string {
   let json: string | undefined;
   try {
     json = JSON.stringify(value);
@@ -90,6 +102,11 @@ function encodedSize(value: unknown): number {
     throw new DecodeError(`output cannot be encoded as JSON: ${(error as Error).message}`);
   }
   if (json === undefined) throw new DecodeError('output is not a JSON value');
+  return json;
+}
+
+/** UTF-8 size of an output's JSON; throws for what cannot be sent. */
+function byteSize(json: string): number {
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > MAX_OUTPUT_BYTES) throw new DecodeError(`output of ${bytes} bytes exceeds the ${MAX_OUTPUT_BYTES}-byte record limit`);
   return bytes;

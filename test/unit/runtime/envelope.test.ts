@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import {
   compareOrigin,
   compareSeq,
+  dataEnvelopeJson,
   decodeEnvelopes,
+  encodeEncodedEnvelopes,
   encodeEnvelopes,
   encodeSourceEnd,
   ENVELOPE_VERSION,
@@ -42,6 +44,25 @@ describe('envelope records', () => {
     fc.assert(
       fc.property(recordArb, (r) => {
         expect(decodeEnvelopes(encodeEnvelopes(r))).toEqual(JSON.parse(JSON.stringify(r)));
+      }),
+    );
+  });
+
+  it('encoded from pre-encoded envelopes (the emitter) are the bytes encodeEnvelopes writes (property)', () => {
+    const dataArb = fc.record({
+      kind: fc.constant('data' as const),
+      key: fc.string({ minLength: 1 }),
+      ts: fc.integer({ min: 0, max: 8_640_000_000_000_000 }),
+      payload: fc.jsonValue(),
+      origin: fc.record({ seq: seqArb, index: fc.nat() }),
+      in: fc.constantFrom(undefined, 2 as const),
+    });
+    const to = fc.option(fc.string(), { nil: undefined });
+    fc.assert(
+      fc.property(recordArb.map((r) => r.from), to, fc.array(dataArb, { maxLength: 10 }), (from, to, data) => {
+        const envelopes: Envelope[] = data.map(({ in: input, ...e }) => (input ? { ...e, in: input } : e));
+        const json = data.map((e) => dataEnvelopeJson(e.key, e.ts, JSON.stringify(e.payload), e.origin, e.in));
+        expect(Buffer.from(encodeEncodedEnvelopes(from, to, json)).toString('utf8')).toBe(Buffer.from(encodeEnvelopes({ from, to, envelopes })).toString('utf8'));
       }),
     );
   });
