@@ -62,16 +62,21 @@ export abstract class BatchRun {
 
   /** Runs a user function, retrying it (after undoing its effects) before the record is dead-lettered. */
   protected async retrying(attempt: () => unknown, undo: () => void): Promise<void> {
-    const retries = this.task.plan.options.functionRetries;
     for (let n = 0; ; n++) {
       try {
         await attempt();
         return;
       } catch (error) {
-        if (n >= retries || error instanceof DecodeError || error instanceof ChaosCrash) throw error;
+        if (!this.mayRetry(n, error)) throw error;
         undo();
       }
     }
+  }
+
+  /** Whether attempt `n` (from 0) of a user function that threw `error` is tried again. */
+  protected mayRetry(n: number, error: unknown): boolean {
+    const retries = this.task.plan.options.functionRetries;
+    return !(n >= retries || error instanceof DecodeError || error instanceof ChaosCrash);
   }
 
   /** Past the time budget (Lambda's remaining time, less a margin): stop at this record and commit what is done. */

@@ -184,22 +184,24 @@ export class KeyedBatch extends BatchRun {
           this.cp.lateRecords = (this.cp.lateRecords ?? 0) + 1;
         }
         this.cp.lastDataAt = this.now;
+        // Retried (its effects undone) before it is dead-lettered; no closures per record.
         const cacheMark = this.cache.mark();
         const outMark = this.task.outputs.mark();
-        const undo = () => {
-          this.cache.rollback(cacheMark);
-          this.task.outputs.rollback(outMark);
-        };
         const op = this.task.chain.keyed!;
+        const broadcast = e.key === BROADCAST_KEY && op.broadcast !== undefined;
         let bootstrapped = false;
-        let held = false;
-        try {
-          if (e.key === BROADCAST_KEY && op.broadcast) await this.retrying(async () => void (bootstrapped = await op.processBroadcast(e.ts, e.payload)), undo);
-          else await this.retrying(async () => void (held = (await op.processElement(e.key, e.ts, e.payload, e.in ?? 1)) === 'held'), undo);
-          if (held) this.result.held++;
-        } catch (error) {
-          undo();
-          this.deadLetter(record.seq, index, JSON.stringify(e), error);
+        for (let n = 0; ; n++) {
+          try {
+            if (broadcast) bootstrapped = await op.processBroadcast(e.ts, e.payload);
+            else if ((await op.processElement(e.key, e.ts, e.payload, e.in ?? 1)) === 'held') this.result.held++;
+            break;
+          } catch (error) {
+            this.cache.rollback(cacheMark);
+            this.task.outputs.rollback(outMark);
+            if (this.mayRetry(n, error)) continue;
+            this.deadLetter(record.seq, index, JSON.stringify(e), error);
+            break;
+          }
         }
         if (bootstrapped) await this.release(record, index);
         if (this.task.services.processingTime === 'event') await this.fire('P', this.now);

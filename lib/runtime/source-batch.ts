@@ -36,7 +36,15 @@ export class SourceBatch extends BatchRun {
         this.cp.maxTimestamp = Math.max(this.cp.maxTimestamp, ts);
         this.cp.clock = Math.max(this.cp.clock, ts);
         this.cp.lastDataAt = this.task.services.processingTime === 'event' ? this.cp.clock : this.task.services.wallClock();
-        await this.retrying(() => push(value, ts), () => outputs.rollback(mark));
+        for (let n = 0; ; n++) {
+          try {
+            push(value, ts);
+            break;
+          } catch (error) {
+            if (!this.mayRetry(n, error)) throw error;
+            outputs.rollback(mark); // undone, then tried again (no closures per record)
+          }
+        }
       } catch (error) {
         outputs.rollback(mark);
         this.deadLetter(record.seq, 0, record.data, error);
