@@ -41,7 +41,8 @@ abstract class SingleItemState<S> {
   /** The stored value after TTL checks (cleanup and refresh applied), or undefined. */
   protected async read(): Promise<S | undefined> {
     const key = this.itemKey();
-    const item = await this.scope.cache.get(key);
+    const hit = this.scope.cache.cached(key); // usually cached (preloaded, or written in the batch): no await then
+    const item = hit ? hit.item : await this.scope.cache.get(key);
     if (!item) return undefined;
     const now = this.scope.now();
     const verdict = onRead(this.descriptor.ttl, item.attrs.exp as number | undefined, now);
@@ -98,7 +99,8 @@ export class ListStateImpl<T> extends SingleItemState<[T, number | null][]> impl
 
   private async live(read = true): Promise<[T, number | null][]> {
     const key = this.itemKey();
-    const item = await this.scope.cache.get(key);
+    const hit = this.scope.cache.cached(key); // usually cached (preloaded, or written in the batch): no await then
+    const item = hit ? hit.item : await this.scope.cache.get(key);
     if (!item) return [];
     const elements = this.scope.cache.decode<[T, number | null][]>(item);
     if (!this.descriptor.ttl) return elements;
@@ -156,7 +158,8 @@ export class MapStateImpl<UK extends string | number, UV> implements MapState<UK
 
   async get(userKey: UK): Promise<UV | undefined> {
     const key = this.entryKey(userKey);
-    return this.visible(key, await this.scope.cache.get(key));
+    const hit = this.scope.cache.cached(key);
+    return this.visible(key, hit ? hit.item : await this.scope.cache.get(key));
   }
   async put(userKey: UK, value: UV): Promise<void> {
     if (value === undefined || value === null) return this.remove(userKey); // no entry holds "nothing"

@@ -63,8 +63,15 @@ export class ItemCache {
   /** The item, loading it when it is not cached. */
   async get(key: ItemKey): Promise<Item | undefined> {
     const id = itemId(key);
-    if (!this.entries.has(id)) await this.preload([key]);
+    const entry = this.entries.get(id);
+    if (entry) return entry.item;
+    await this.preload([key]);
     return this.entries.get(id)!.item;
+  }
+
+  /** The cache's entry for the item (its `item` undefined: known to be absent), or undefined when not cached; never reads the store. */
+  cached(key: ItemKey): { readonly item: Item | undefined } | undefined {
+    return this.entries.get(itemId(key));
   }
 
   /** The cached item, if it was loaded or written in this batch; never reads the store. */
@@ -81,11 +88,11 @@ export class ItemCache {
    * knows the store does not hold it (a timer due in this batch that the due-timer query did
    * not find), so deleting it again needs no write.
    */
-  set(key: ItemKey, item: Item | undefined, options: { absentInStore?: boolean } = {}): void {
+  set(key: ItemKey, item: Item | undefined, options?: { absentInStore?: boolean }): void {
     const id = itemId(key);
     const previous = this.entries.get(id);
-    this.journal.push({ id, previous: previous && { ...previous } });
-    this.put(id, { key, item, dirty: true, stored: previous ? previous.stored : options.absentInStore ? false : undefined });
+    this.journal.push({ id, previous }); // entries are never changed in place: the previous one is as it was
+    this.put(id, { key, item, dirty: true, stored: previous ? previous.stored : options?.absentInStore ? false : undefined });
   }
 
   /**
