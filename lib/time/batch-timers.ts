@@ -36,7 +36,7 @@ export class BatchTimers {
   register(timer: Timer): void {
     const key = timerItemKey(this.layout, timer);
     // Not in the cache though all stored timers up to its time are: the store does not hold it.
-    if (!this.cache.peek(key)) this.cache.set(key, timerItem(this.layout, timer), { absentInStore: timer.ts <= this.knownUpTo[timer.domain] });
+    if (!this.cache.peek(key)) this.cache.set(key, timerItem(this.layout, timer, key), { absentInStore: timer.ts <= this.knownUpTo[timer.domain] });
     this.enqueue(timer);
   }
 

@@ -34,20 +34,40 @@ export function timerPartitionKey(stage: string, partition: number): string {
   return `t#${stage}#${partition}`;
 }
 
+/** Per key: its hash key in hex and its key group (for `groups` key groups); a key has timers registered and fired over and over. */
+interface KeyPlacement {
+  hex: string;
+  groups: number;
+  group: number;
+}
+const placements = new Map<string, KeyPlacement>();
+const MAX_PLACEMENTS = 50_000;
+
+function placementOf(key: string, groups: number): KeyPlacement {
+  let p = placements.get(key);
+  if (p === undefined || p.groups !== groups) {
+    const hash = hashKeyOf(key);
+    p = { hex: hashKeyHex(hash), groups, group: keyGroupOf(hash, groups) };
+    if (placements.size >= MAX_PLACEMENTS) placements.clear();
+    placements.set(key, p);
+  }
+  return p;
+}
+
 /** The item key of a timer; unique per (key, namespace, timestamp, domain). */
 export function timerItemKey(layout: TimerLayout, timer: Timer): ItemKey {
-  const hash = hashKeyOf(timer.key);
-  const partition = timerPartitionOf(keyGroupOf(hash, layout.keyGroups), layout.keyGroups, layout.partitions);
+  const p = placementOf(timer.key, layout.keyGroups);
   return {
     table: 'state',
-    pk: timerPartitionKey(layout.stage, partition),
-    sk: `${timer.domain}#${tsPart(timer.ts)}#${hashKeyHex(hash)}#${timer.key}#${timer.namespace}`,
+    pk: timerPartitionKey(layout.stage, timerPartitionOf(p.group, layout.keyGroups, layout.partitions)),
+    sk: `${timer.domain}#${tsPart(timer.ts)}#${p.hex}#${timer.key}#${timer.namespace}`,
   };
 }
 
-export function timerItem(layout: TimerLayout, timer: Timer): Item {
-  const key = timerItemKey(layout, timer);
-  return { ...key, attrs: { key: timer.key, ns: timer.namespace, ts: timer.ts, dom: timer.domain, hk: key.sk.split('#')[2] } };
+/** The item of a timer (`key`: its item key, when the caller has it already). */
+export function timerItem(layout: TimerLayout, timer: Timer, key: ItemKey = timerItemKey(layout, timer)): Item {
+  const hk = placementOf(timer.key, layout.keyGroups).hex;
+  return { table: key.table, pk: key.pk, sk: key.sk, attrs: { key: timer.key, ns: timer.namespace, ts: timer.ts, dom: timer.domain, hk } };
 }
 
 export function timerOfItem(item: Item): Timer {
