@@ -115,16 +115,15 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
     });
     runner.start();
     const stop = new AbortController();
-    const loops: Promise<unknown>[] = [
-      every(Number(options.statusEvery) * 1000, stop.signal, async () => {
-        for (const stage of plan.stages) {
-          const t = totals.get(stage.id) ?? { in: 0, out: 0, dead: 0, fired: 0, late: 0, held: 0, watermark: MIN_WATERMARK };
-          const pending = stage.stateful ? ` timers pending=${await countPendingTimers(services.store, plan, stage.id)} fired=${t.fired}` : '';
-          const held = t.held > 0 ? ` held-for-bootstrap=${t.held}` : '';
-          say(`[${stage.id}] records in=${t.in} out=${t.out} dead-letters=${t.dead}${stage.stateful ? ` late=${t.late}` : ''}${held}${pending} watermark=${formatWatermark(t.watermark)}`);
-        }
-      }),
-    ];
+    const printStatus = async () => {
+      for (const stage of plan.stages) {
+        const t = totals.get(stage.id) ?? { in: 0, out: 0, dead: 0, fired: 0, late: 0, held: 0, watermark: MIN_WATERMARK };
+        const pending = stage.stateful ? ` timers pending=${await countPendingTimers(services.store, plan, stage.id)} fired=${t.fired}` : '';
+        const held = t.held > 0 ? ` held-for-bootstrap=${t.held}` : '';
+        say(`[${stage.id}] records in=${t.in} out=${t.out} dead-letters=${t.dead}${stage.stateful ? ` late=${t.late}` : ''}${held}${pending} watermark=${formatWatermark(t.watermark)}`);
+      }
+    };
+    const loops: Promise<unknown>[] = [every(Number(options.statusEvery) * 1000, stop.signal, printStatus)];
     // The sweep fires timers of quiet shards by the wall clock and may advance an idle watermark to it: live behaviour.
     // Catching up on recorded input (--until-idle / --drain) must give what replay gives, so it runs without.
     if (!batchMode) {
@@ -160,6 +159,7 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
     stop.abort();
     await runner.stop();
     await Promise.allSettled(loops);
+    if (batchMode) await printStatus(); // where the run ended, not where the last periodic line caught it
     // "read" counts every record delivered to a stage, skipped or not: 0 when a restart had nothing new to do.
     say(`${reason}: stopped after ${((Date.now() - started) / 1000).toFixed(1)} s; read ${read} records, appended ${appended} sink outputs (the local stack keeps running)`);
   } finally {

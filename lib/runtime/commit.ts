@@ -115,7 +115,11 @@ export async function commitBatch(store: KeyValueStore, commit: BatchCommit): Pr
   const checkpoint = checkpointItem(commit.stage, commit.shard, commit.checkpoint);
   const fence = { item: checkpoint, expectedVersion: commit.previousVersion };
   const count = log.puts.length + log.deletes.length;
-  const way = choosePath(commitCosts(log, checkpoint));
+  const costs = commitCosts(log, checkpoint);
+  // A redo log stays in the checkpoint until the next commit, and a new container replays it:
+  // after `eddy dlq redrive` deleted a dead letter, the replay would put it back. Batches with
+  // dead letters (rare) therefore commit in one transaction whenever it fits.
+  const way = commit.deadLetters.length > 0 && costs.atomic !== undefined ? 'atomic' : choosePath(costs);
 
   if (way === 'atomic') {
     await store.commit({ puts: log.puts, deletes: log.deletes, checkpoint: fence });

@@ -6,6 +6,7 @@
  * commit over a newer checkpoint nor undo it by clearing a reference.
  */
 import { deflateRawSync } from 'node:zlib';
+import type { DeadLetter } from '../../../lib/runtime/dead-letters.ts';
 import { describe, expect, it } from 'vitest';
 import { storedItemSize } from '../../../lib/cost/units.ts';
 import { ChaosCrash } from '../../../lib/runtime/chaos.ts';
@@ -46,13 +47,13 @@ function cacheWith(store: MemoryStore, puts: Item[], deletes: ItemKey[] = []): I
   return cache;
 }
 
-async function commit(store: MemoryStore, puts: Item[], options: { version?: number; crash?: boolean; deletes?: ItemKey[] } = {}) {
+async function commit(store: MemoryStore, puts: Item[], options: { version?: number; crash?: boolean; deletes?: ItemKey[]; deadLetters?: DeadLetter[] } = {}) {
   const version = options.version ?? 1;
   return commitBatch(store, {
     stage: STAGE,
     shard: SHARD,
     cache: cacheWith(store, puts, options.deletes),
-    deadLetters: [],
+    deadLetters: options.deadLetters ?? [],
     checkpoint: checkpoint(version),
     previousVersion: version === 1 ? undefined : version - 1,
     wallClock: 1_700_000_000_000,
@@ -212,5 +213,16 @@ describe('commitBatch: every way is crash-atomic', () => {
     expect((await commit(store, items(50, 100))).way).toBe('parts');
     const [stored] = await store.batchGet([checkpointKey(STAGE, SHARD)]);
     expect(Number(stored.attrs.version)).toBe(2);
+  });
+});
+
+describe('a batch with dead letters', () => {
+  it('commits in one transaction when it fits: a redo log left in the checkpoint, replayed by a new container, would put back a dead letter that `eddy dlq redrive` deleted', async () => {
+    const letter: DeadLetter = { stage: STAGE, shard: SHARD, seq: '7', index: 0, reason: 'invalid JSON', record: 'not json', encoding: 'utf8', at: 1 };
+    const small = [item(0, 100), item(1, 100)]; // inline would be cheapest (see above)
+    expect((await commit(new MemoryStore(), small)).way).toBe('inline');
+    const store = new MemoryStore();
+    expect((await commit(store, small, { deadLetters: [letter] })).way).toBe('atomic');
+    expect(store.dump('dead-letter')).toHaveLength(1);
   });
 });
