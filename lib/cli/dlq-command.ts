@@ -20,8 +20,10 @@ import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import type { Job } from '../api/job.ts';
 import { createClients, resolveAwsTarget, type AwsClients, type AwsTarget } from '../aws/config.ts';
+import { DynamoDbStore } from '../aws/dynamodb-store.ts';
 import { resourceNames, stageById, type Plan, type PlanStage } from '../plan/plan.ts';
 import { planJob } from '../plan/planner.ts';
+import { settleRedoLog } from '../runtime/commit.ts';
 import { deadLetterItem, deadLetterOfItem, type DeadLetter } from '../runtime/dead-letters.ts';
 import { compareSeq } from '../runtime/envelope.ts';
 import { loadJob } from './load-job.ts';
@@ -169,6 +171,8 @@ export async function redriveDeadLetters(job: Job, filter: DlqFilter = {}, env: 
     throw new Error(`stage ${filter.stage} reads an internal stream; only dead letters of source stages (${sourceStages(where.plan).join(', ')}) can be redriven`);
   }
   const report: RedriveReport = { redriven: [], skipped: [] };
+  const store = new DynamoDbStore(where.clients.documents, { state: where.target.prefix + resourceNames.stateTable(where.plan.job), 'dead-letter': where.table });
+  const settled = new Set<string>();
   for (const d of await scan(where, filter)) {
     const stage = where.plan.stages.find((s) => s.id === d.stage);
     const skip = (why: string) => report.skipped.push({ stage: d.stage, shard: d.shard, seq: d.seq, index: d.index, why });
@@ -176,6 +180,9 @@ export async function redriveDeadLetters(job: Job, filter: DlqFilter = {}, env: 
     else if (stage.kind !== 'source') skip('not a source stage: its records are internal envelopes');
     else if (d.truncated) skip('the record was truncated when dead-lettered; only its start is stored');
     else {
+      // A pending redo log of the shard may hold this dead letter: replayed after the delete, it would put it back.
+      if (!settled.has(`${d.stage}/${d.shard}`)) await settleRedoLog(store, d.stage, d.shard);
+      settled.add(`${d.stage}/${d.shard}`);
       // One record at a time, delete after put: the table never loses a record the stream did not get.
       const written = await putBack(where, job, stage, d);
       const { pk, sk } = deadLetterItem(d);

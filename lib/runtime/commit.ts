@@ -25,7 +25,7 @@ import type { ItemCache } from '../state/item-cache.ts';
 import { CommitConflictError, MAX_ATOMIC_BYTES, MAX_ATOMIC_ITEMS, type Item, type ItemKey, type KeyValueStore } from '../state/store.ts';
 import { storedItemSize, writeUnits } from '../cost/units.ts';
 import type { FaultInjector } from './chaos.ts';
-import { checkpointItem, type Checkpoint } from './checkpoint.ts';
+import { checkpointItem, readCheckpointItem, type Checkpoint } from './checkpoint.ts';
 import { deadLetterItem, type DeadLetter } from './dead-letters.ts';
 
 /** Bytes of redo log per item (DynamoDB items hold 400 KB): an inline log, or one part. */
@@ -115,11 +115,7 @@ export async function commitBatch(store: KeyValueStore, commit: BatchCommit): Pr
   const checkpoint = checkpointItem(commit.stage, commit.shard, commit.checkpoint);
   const fence = { item: checkpoint, expectedVersion: commit.previousVersion };
   const count = log.puts.length + log.deletes.length;
-  const costs = commitCosts(log, checkpoint);
-  // A redo log stays in the checkpoint until the next commit, and a new container replays it:
-  // after `eddy dlq redrive` deleted a dead letter, the replay would put it back. Batches with
-  // dead letters (rare) therefore commit in one transaction whenever it fits.
-  const way = commit.deadLetters.length > 0 && costs.atomic !== undefined ? 'atomic' : choosePath(costs);
+  const way = choosePath(commitCosts(log, checkpoint));
 
   if (way === 'atomic') {
     await store.commit({ puts: log.puts, deletes: log.deletes, checkpoint: fence });
@@ -139,7 +135,7 @@ export async function commitBatch(store: KeyValueStore, commit: BatchCommit): Pr
   Object.assign(checkpoint.attrs, { redoId, redoParts: parts.length });
   await store.commit({ puts: [], deletes: [], checkpoint: fence }); // the commit point
   await applyLog(store, log, commit.faults);
-  await clearPartsReference(store, checkpoint);
+  await clearRedoLog(store, checkpoint);
   return { itemsWritten: count * 2 + parts.length + 1, path: 'redo', way };
 }
 
@@ -162,15 +158,33 @@ export async function replayRedoLog(store: KeyValueStore, stage: string, shard: 
     });
   }
   await applyLog(store, decodeLog(parts), faults);
-  if (item.attrs.redoParts !== undefined) await clearPartsReference(store, item);
+  if (item.attrs.redoParts !== undefined) await clearRedoLog(store, item);
 }
 
 /**
- * After a log in parts is applied: puts the checkpoint again without its reference, fenced on
- * its own version, so that no later batch reads the parts (nor needs them once they expire).
+ * For a change made from outside the stage (`eddy dlq redrive` deleting dead letters): applies
+ * the shard's pending redo log, if any, and takes it out of the checkpoint, so that no container
+ * replays it later and puts back what the outside change removed (a log's dead letters, its
+ * state). Fenced like the stage's own commits: if a batch commits meanwhile, its log is its own.
+ *
+ * @example
+ * ```ts
+ * await settleRedoLog(store, 'source-orders', 'shardId-000000000000');
+ * ```
  */
-async function clearPartsReference(store: KeyValueStore, checkpoint: Item): Promise<void> {
-  const { redoId: _id, redoParts: _parts, ...attrs } = checkpoint.attrs;
+export async function settleRedoLog(store: KeyValueStore, stage: string, shard: string): Promise<void> {
+  const item = await readCheckpointItem(store, stage, shard);
+  if (!item || !hasRedoLog(item)) return;
+  await replayRedoLog(store, stage, shard, item);
+  if (item.attrs.redo !== undefined) await clearRedoLog(store, item);
+}
+
+/**
+ * After a log is applied: puts the checkpoint again without it (or without its reference to
+ * parts), fenced on its own version, so that no later batch reads or replays it.
+ */
+async function clearRedoLog(store: KeyValueStore, checkpoint: Item): Promise<void> {
+  const { redo: _log, redoId: _id, redoParts: _parts, ...attrs } = checkpoint.attrs;
   try {
     await store.commit({ puts: [], deletes: [], checkpoint: { item: { ...checkpoint, attrs }, expectedVersion: Number(checkpoint.attrs.version) } });
   } catch (error) {

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { storedItemSize } from '../../../lib/cost/units.ts';
 import { ChaosCrash } from '../../../lib/runtime/chaos.ts';
 import { checkpointItem, checkpointKey, initialCheckpoint, readCheckpointItem } from '../../../lib/runtime/checkpoint.ts';
-import { choosePath, commitBatch, commitCosts, hasRedoLog, replayRedoLog } from '../../../lib/runtime/commit.ts';
+import { choosePath, commitBatch, commitCosts, hasRedoLog, replayRedoLog, settleRedoLog } from '../../../lib/runtime/commit.ts';
 import { ItemCache } from '../../../lib/state/item-cache.ts';
 import { MemoryStore } from '../../../lib/state/memory-store.ts';
 import { CommitConflictError, type Item, type ItemKey } from '../../../lib/state/store.ts';
@@ -216,13 +216,22 @@ describe('commitBatch: every way is crash-atomic', () => {
   });
 });
 
-describe('a batch with dead letters', () => {
-  it('commits in one transaction when it fits: a redo log left in the checkpoint, replayed by a new container, would put back a dead letter that `eddy dlq redrive` deleted', async () => {
+describe('settleRedoLog: before a change from outside the stage', () => {
+  it('applies the pending log and takes it out of the checkpoint, so no later replay puts back a dead letter that was deleted', async () => {
     const letter: DeadLetter = { stage: STAGE, shard: SHARD, seq: '7', index: 0, reason: 'invalid JSON', record: 'not json', encoding: 'utf8', at: 1 };
-    const small = [item(0, 100), item(1, 100)]; // inline would be cheapest (see above)
-    expect((await commit(new MemoryStore(), small)).way).toBe('inline');
     const store = new MemoryStore();
-    expect((await commit(store, small, { deadLetters: [letter] })).way).toBe('atomic');
-    expect(store.dump('dead-letter')).toHaveLength(1);
+    expect((await commit(store, [item(0, 100), item(1, 100)], { deadLetters: [letter] })).way).toBe('inline'); // the cheapest way keeps the log in the checkpoint
+    const before = await readCheckpointItem(store, STAGE, SHARD);
+    expect(hasRedoLog(before!)).toBe(true);
+
+    await settleRedoLog(store, STAGE, SHARD);
+    const after = (await readCheckpointItem(store, STAGE, SHARD))!;
+    expect(hasRedoLog(after)).toBe(false);
+    expect(after.attrs.version).toBe(before!.attrs.version); // the stage's next commit is fenced on the same version
+    // `eddy dlq redrive` deletes the letter; a new container then finds no log to replay.
+    await store.writeBatch([], store.dump('dead-letter').map(({ table, pk, sk }) => ({ table, pk, sk })));
+    expect(hasRedoLog((await readCheckpointItem(store, STAGE, SHARD))!)).toBe(false);
+    expect(store.dump('dead-letter')).toEqual([]);
+    expect(values(store).size).toBe(2); // the log's state was applied
   });
 });
