@@ -136,11 +136,7 @@ export class CoGroupWithWindow<L, R, K extends string | number> extends TwoInput
 export class JoinedStreams<L, R> {
   constructor(private readonly left: DataStream<L>, private readonly right: DataStream<R>) {}
   where<K extends string | number>(leftKey: (l: L) => K) {
-    return {
-      equalTo: (rightKey: (r: R) => K) => ({
-        window: (assigner: WindowAssigner<TaggedUnion<L, R>>) => new JoinWithWindow<L, R, K>('join', this.left, this.right, leftKey, rightKey, assigner),
-      }),
-    };
+    return whereEqualTo(leftKey, (rightKey: (r: R) => K, assigner) => new JoinWithWindow<L, R, K>('join', this.left, this.right, leftKey, rightKey, assigner));
   }
 }
 
@@ -157,10 +153,13 @@ export class JoinedStreams<L, R> {
 export class CoGroupedStreams<L, R> {
   constructor(private readonly left: DataStream<L>, private readonly right: DataStream<R>) {}
   where<K extends string | number>(leftKey: (l: L) => K) {
-    return {
-      equalTo: (rightKey: (r: R) => K) => ({
-        window: (assigner: WindowAssigner<TaggedUnion<L, R>>) => new CoGroupWithWindow<L, R, K>('co-group', this.left, this.right, leftKey, rightKey, assigner),
-      }),
-    };
+    return whereEqualTo(leftKey, (rightKey: (r: R) => K, assigner) => new CoGroupWithWindow<L, R, K>('co-group', this.left, this.right, leftKey, rightKey, assigner));
   }
+}
+
+/** The `.equalTo(keyB).window(assigner)` steps that `join` and `coGroup` share, ending in `build`. */
+function whereEqualTo<L, R, K extends string | number, W>(_leftKey: (l: L) => K, build: (rightKey: (r: R) => K, assigner: WindowAssigner<TaggedUnion<L, R>>) => W) {
+  return {
+    equalTo: (rightKey: (r: R) => K) => ({ window: (assigner: WindowAssigner<TaggedUnion<L, R>>) => build(rightKey, assigner) }),
+  };
 }
