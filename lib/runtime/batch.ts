@@ -47,6 +47,24 @@ export interface BatchResult {
   commit?: 'atomic' | 'redo';
   /** The first record not processed (time budget spent); Lambda must deliver it again. */
   unprocessedFrom?: string;
+  /** Keyed stages on the log-structured backend: how this container got the shard's state (see lib/state/log/). */
+  state?: StateAccess;
+}
+
+/**
+ * How a batch found its shard's state in this container (log-structured backend): `hit`, the
+ * copy held was current (nothing read); `catch-up`, a stale copy read the log entries committed
+ * since its version; `restore`, no usable copy: the latest snapshot and the log were read.
+ */
+export interface StateAccess {
+  access: 'hit' | 'catch-up' | 'restore';
+  /** Bytes of log entries and snapshot parts read (as stored, packed). */
+  bytesRead: number;
+  /** Log entries and snapshot parts read. */
+  itemsRead: number;
+  /** What the container holds for this shard after the batch: items, and their stored size in bytes. */
+  heldItems: number;
+  heldBytes: number;
 }
 
 /** Runs one batch of records of the task's shard to its commit. */
