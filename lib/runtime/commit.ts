@@ -20,8 +20,8 @@
  * on a tie the one with fewer round trips (atomic, then inline, then parts). See
  * docs/design-decisions.md ("Commit") for the arithmetic.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ItemCache } from '../state/item-cache.ts';
+import { chunk as chunkPacked, pack, PACKED, unpack } from '../state/packing.ts';
 import { CommitConflictError, MAX_ATOMIC_BYTES, MAX_ATOMIC_ITEMS, type Item, type ItemKey, type KeyValueStore } from '../state/store.ts';
 import { storedItemSize, writeUnits } from '../cost/units.ts';
 import type { FaultInjector } from './chaos.ts';
@@ -219,27 +219,22 @@ interface EncodedLog extends RedoLog {
   bytes: number;
 }
 
-/** Marks a packed log; a log written as plain JSON (before packing, or by an older version) starts with `{`. */
-const PACKED = 'z';
-
 /**
- * Packs the log: its JSON repeats every item's keys and attribute names, so it deflates to a
- * fraction, and the log is paid per KB (a part item, or the checkpoint carrying it).
- * Level 1: a batch's log is deflated whichever way it commits, to know its size.
+ * Packs the log (lib/state/packing.ts): its JSON repeats every item's keys and attribute
+ * names, and the log is paid per KB (a part item, or the checkpoint carrying it). A batch's
+ * log is packed whichever way it commits, to know its size.
  */
 function encodeLog(log: RedoLog): EncodedLog {
-  const packed = PACKED + deflateRawSync(JSON.stringify(log), { level: 1 }).toString('base64');
+  const packed = pack(log);
   return { ...log, packed, bytes: packed.length };
 }
 
 /** The log from its stored form: the parts of one packed log joined, or plain JSON parts each a log of its own. */
 function decodeLog(parts: string[]): RedoLog {
-  if (parts[0]?.startsWith(PACKED)) {
-    return JSON.parse(inflateRawSync(Buffer.from(parts.join('').slice(PACKED.length), 'base64')).toString('utf8')) as RedoLog;
-  }
+  if (parts[0]?.startsWith(PACKED)) return unpack<RedoLog>(parts.join(''));
   const log: RedoLog = { puts: [], deletes: [] };
   for (const part of parts) {
-    const plain = JSON.parse(part) as RedoLog;
+    const plain = unpack<RedoLog>(part);
     log.puts.push(...plain.puts);
     log.deletes.push(...plain.deletes);
   }
@@ -248,7 +243,5 @@ function decodeLog(parts: string[]): RedoLog {
 
 /** The packed log cut into parts of at most REDO_PART_BYTES (ASCII: characters are bytes). */
 function chunk(packed: string): string[] {
-  const parts: string[] = [];
-  for (let i = 0; i < packed.length; i += REDO_PART_BYTES) parts.push(packed.slice(i, i + REDO_PART_BYTES));
-  return parts;
+  return chunkPacked(packed, REDO_PART_BYTES);
 }
