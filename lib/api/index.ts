@@ -39,7 +39,7 @@ export {
   type ReadOnlyBroadcastState,
 } from './broadcast.ts';
 export { BroadcastStream, BroadcastConnectedStream } from './broadcast-stream.ts';
-export type { JobOptions } from '../plan/graph.ts';
+export type { JobOptions, StateBackendKind } from '../plan/graph.ts';
 export { KinesisSource, type WithRaw } from '../connectors/kinesis-source.ts';
 export type { MaxwellRecord, DebeziumRecord } from '../connectors/change-records.ts';
 export { KinesisSink, DynamoDbSink } from '../connectors/sinks.ts';

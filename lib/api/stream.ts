@@ -3,7 +3,7 @@ import type { OutputTag } from './output-tag.ts';
 import type { MapStateDescriptor } from './state-descriptors.ts';
 import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
-import type { JobGraph, KeySelector } from '../plan/graph.ts';
+import type { JobGraph, KeySelector, StateBackendKind } from '../plan/graph.ts';
 import { GlobalWindows, type WindowAssigner } from '../window/assigners.ts';
 import { CountEvictor } from '../window/evictors.ts';
 import { CountTrigger, PurgingTrigger } from '../window/triggers.ts';
@@ -258,6 +258,24 @@ export class ProcessedStream<T> extends DataStream<T> {
     if (node.kind !== 'process') throw new Error('setParallelism applies to a process operator');
     if (!Number.isInteger(parallelism) || parallelism < 1) throw new Error(`parallelism must be a positive integer, got ${parallelism}`);
     node.parallelism = parallelism;
+    return this;
+  }
+
+  /**
+   * Where this keyed operator keeps its state and timers, overriding the job's
+   * `stateBackend` (Flink chooses heap or RocksDB per job; eddy lets a stage choose).
+   *
+   * @example
+   * ```ts
+   * // A join whose buffers outgrow a Lambda container's memory keeps one item per key.
+   * left.intervalJoin(right).between(lo, hi).process(new Join(), { uid: 'join' }).setStateBackend('items');
+   * ```
+   */
+  setStateBackend(backend: StateBackendKind): this {
+    const node = this.graph.node(this.nodeId);
+    if (node.kind !== 'process') throw new Error('setStateBackend applies to a keyed process operator');
+    if (backend !== 'log' && backend !== 'items') throw new Error(`state backend must be 'log' or 'items', got "${backend}"`);
+    node.stateBackend = backend;
     return this;
   }
 }

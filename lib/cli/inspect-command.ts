@@ -1,6 +1,7 @@
 /**
- * `eddy state get` and `eddy timers`: a job's keyed state and pending timers as stored in its
- * state table (layout: lib/state/keys.ts, lib/time/timer-items.ts), decoded for people.
+ * `eddy state get` and `eddy timers`: a job's keyed state and pending timers as its stages hold
+ * them (per-key items: lib/state/keys.ts, lib/time/timer-items.ts; log-structured state:
+ * restored read-only from each shard's checkpoint, lib/runtime/inspect.ts), decoded for people.
  */
 import type { Job } from '../api/job.ts';
 import type { AnyStateDescriptor } from '../api/state-descriptors.ts';
@@ -9,7 +10,8 @@ import { decodeKey, encodeKey } from '../runtime/keys.ts';
 import { StageTask, type RuntimeServices } from '../runtime/task.ts';
 import { statePartition } from '../state/keys.ts';
 import type { Item } from '../state/store.ts';
-import { timerOfItem, timerPartitionKey, type Timer } from '../time/timer-items.ts';
+import { timerOfItem, type Timer } from '../time/timer-items.ts';
+import { stageStateView, stageTimerItems, type InspectServices } from '../runtime/inspect.ts';
 
 /** One stored state entry of a key: a value, a list, or one entry of a map. */
 export interface StateEntry {
@@ -44,7 +46,7 @@ export async function readKeyState(job: Job, plan: Plan, services: RuntimeServic
   // Longest names first, so that a state named `a#b` is not taken for `a` in namespace `b#...`.
   const descriptors = [...operator.descriptors].sort((a, b) => b.name.length - a.name.length);
   const partition = statePartition(operator.operatorUid, encodeKey(key));
-  const items = await services.store.query('state', partition);
+  const items = await (await stageStateView(services, plan, stageId)).query('state', partition);
   return { partition, entries: items.map((item) => decodeEntry(item, descriptors)) };
 }
 
@@ -106,18 +108,16 @@ function ttlText(e: StateEntry, now: number): string {
  *
  * @example
  * ```ts
- * const timers = await listTimers(plan, services.store, ['order-timeout']);
+ * const timers = await listTimers(plan, services, ['order-timeout']);
  * ```
  */
-export async function listTimers(plan: Plan, store: RuntimeServices['store'], stageIds: string[], key?: string | number): Promise<(Timer & { stage: string })[]> {
+export async function listTimers(plan: Plan, services: InspectServices, stageIds: string[], key?: string | number): Promise<(Timer & { stage: string })[]> {
   const out: (Timer & { stage: string })[] = [];
   const encoded = key === undefined ? undefined : encodeKey(key);
   for (const stage of stageIds) {
-    for (let p = 0; p < plan.options.timerPartitions; p++) {
-      for (const item of await store.query('state', timerPartitionKey(stage, p))) {
-        const timer = timerOfItem(item);
-        if (encoded === undefined || timer.key === encoded) out.push({ ...timer, stage });
-      }
+    for (const item of await stageTimerItems(services, plan, stage)) {
+      const timer = timerOfItem(item);
+      if (encoded === undefined || timer.key === encoded) out.push({ ...timer, stage });
     }
   }
   return out.sort((a, b) => a.ts - b.ts || a.stage.localeCompare(b.stage) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

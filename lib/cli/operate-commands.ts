@@ -80,7 +80,7 @@ export function registerOperateCommands(program: Command): void {
     const { job } = await loadJob(name);
     await usingTarget(job, opts, { say }, async ({ plan, services }) => {
       const stages = stageId ? [stageById(plan, stageId).id] : plan.stages.filter((s) => s.stateful).map((s) => s.id);
-      const timers = await listTimers(plan, services.store, stages, opts.key === undefined ? undefined : parseKeyArgument(opts.key));
+      const timers = await listTimers(plan, services, stages, opts.key === undefined ? undefined : parseKeyArgument(opts.key));
       const text = formatTimers(timers, f, Date.now());
       if (text) console.log(text);
     });

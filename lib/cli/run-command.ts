@@ -118,7 +118,7 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
     const printStatus = async () => {
       for (const stage of plan.stages) {
         const t = totals.get(stage.id) ?? { in: 0, out: 0, dead: 0, fired: 0, late: 0, held: 0, watermark: MIN_WATERMARK };
-        const pending = stage.stateful ? ` timers pending=${await countPendingTimers(services.store, plan, stage.id)} fired=${t.fired}` : '';
+        const pending = stage.stateful ? ` timers pending=${await countPendingTimers(services, plan, stage.id)} fired=${t.fired}` : '';
         const held = t.held > 0 ? ` held-for-bootstrap=${t.held}` : '';
         say(`[${stage.id}] records in=${t.in} out=${t.out} dead-letters=${t.dead}${stage.stateful ? ` late=${t.late}` : ''}${held}${pending} watermark=${formatWatermark(t.watermark)}`);
       }

@@ -24,7 +24,7 @@ export type GraphNode =
    * that completes the table the main input waits for).
    */
   | {
-      id: number; kind: 'process'; input: number; other?: number; uid: string; parallelism?: number;
+      id: number; kind: 'process'; input: number; other?: number; uid: string; parallelism?: number; stateBackend?: StateBackendKind;
       fn: KeyedProcessFunction<any, any, any> | KeyedCoProcessFunction<any, any, any, any> | AnyBroadcastFunction;
       bootstrap?: (value: any) => boolean;
     }
@@ -96,7 +96,43 @@ export interface JobOptions {
   startingPosition?: 'TRIM_HORIZON' | 'LATEST';
   /** DynamoDB point-in-time recovery on the job's tables (state, dead letters, sinks; default false). */
   pointInTimeRecovery?: boolean;
+  /**
+   * Where keyed stages keep state and timers (Flink's heap vs RocksDB choice), unless an
+   * operator says otherwise (`setStateBackend`): `log` (default), each shard's state in the
+   * Lambda container's memory with a changelog and snapshots in DynamoDB — state costs what
+   * it changes in bytes; `items`, one DynamoDB item per key and state (and per timer) — for
+   * state too large for a container's memory. docs/operations.md, "Choosing a state backend".
+   */
+  stateBackend?: StateBackendKind;
+  /**
+   * Log-structured state: when a shard writes a snapshot instead of letting its changelog grow,
+   * and how long log and snapshot items are kept (lib/runtime/log-commit.ts; the defaults are
+   * explained in docs/design-decisions.md, "Log-structured state").
+   */
+  changelog?: Partial<ChangelogOptions>;
 }
+
+/** When a log-structured shard materializes (writes a snapshot) and how long its stored items live. */
+export interface ChangelogOptions {
+  /** The log since the last snapshot may reach this many packed bytes before a snapshot is due (default 256 KB)… */
+  minLogBytes: number;
+  /** …or this many times the last snapshot's size, whichever is larger (default 4): a restore reads at most about (1 + ratio) snapshots' worth. */
+  logToSnapshotRatio: number;
+  /** A snapshot is due when the oldest item the checkpoint names is this old, wall clock (default 1 day): TTL must never reach it. */
+  maxAgeMs: number;
+  /** Log entries and snapshot parts expire (DynamoDB native TTL) this long after they are written (default 7 days). */
+  retentionMs: number;
+}
+
+export const DEFAULT_CHANGELOG_OPTIONS: ChangelogOptions = {
+  minLogBytes: 256 * 1024,
+  logToSnapshotRatio: 4,
+  maxAgeMs: 86_400_000,
+  retentionMs: 7 * 86_400_000,
+};
+
+/** The two ways to keep keyed state in DynamoDB (DESIGN §3). */
+export type StateBackendKind = 'log' | 'items';
 
 export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
   parallelism: 2,
@@ -111,6 +147,8 @@ export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
   maximumRecordAgeInSeconds: -1,
   startingPosition: 'TRIM_HORIZON',
   pointInTimeRecovery: false,
+  stateBackend: 'log',
+  changelog: {},
 };
 
 /** The graph of one job: its nodes in definition order and its options. */

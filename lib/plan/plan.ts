@@ -2,7 +2,7 @@
  * The plan: a job cut into stages at every repartitioning edge. It is plain data, printed by
  * `eddy plan`, and the one source from which streams, tables, functions and schedules derive.
  */
-import type { JobOptions } from './graph.ts';
+import type { JobOptions, StateBackendKind } from './graph.ts';
 
 /** Where a stage sends what its operator chain emits. */
 export type PlanOutput =
@@ -29,6 +29,8 @@ export interface PlanStage {
   upstream: string[];
   /** True when the stage keeps keyed state and timers (and so has a sweep). */
   stateful: boolean;
+  /** Keyed stages: where state and timers live (JobOptions.stateBackend, or the operator's own). */
+  stateBackend?: StateBackendKind;
   batchSize: number;
   /** The rest of Lambda's Kinesis event source mapping for `input` (defaults in JobOptions; docs/operations.md). */
   eventSource: EventSourceSettings;

@@ -31,6 +31,7 @@ export function planJob(graph: JobGraph): Plan {
       outputs: [],
       upstream: [],
       stateful: entry.kind === 'process',
+      ...(entry.kind === 'process' && { stateBackend: entry.stateBackend ?? graph.options.stateBackend }),
       batchSize: graph.options.batchSize,
       eventSource: eventSourceSettings(graph, entry.kind === 'source'),
     };

@@ -1,6 +1,7 @@
 /** What source and keyed batches share: checkpoint bookkeeping, dead letters, emitting, retries, the time budget. */
 import { DecodeError } from '../connectors/source-spec.ts';
 import { ItemCache } from '../state/item-cache.ts';
+import type { StateReader } from '../state/store.ts';
 import type { BatchResult, InputRecord } from './batch.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { ChaosCrash } from './chaos.ts';
@@ -21,10 +22,12 @@ export abstract class BatchRun {
   constructor(
     protected readonly task: StageTask,
     previous: Checkpoint,
-    protected readonly result: BatchResult,
+    readonly result: BatchResult,
     protected readonly deadline?: number,
+    /** Where keyed state and timers are read: the store, or the shard's state in the container. */
+    protected readonly reader: StateReader = task.services.store,
   ) {
-    this.cache = new ItemCache(task.services.store);
+    this.cache = new ItemCache(reader);
     this.cp = structuredClone(previous);
     task.resetOutputs();
   }

@@ -10,11 +10,19 @@
  */
 import { checkpointOfItem, initialCheckpoint, readCheckpointItem, readStageCheckpoints, type Checkpoint } from './checkpoint.ts';
 import { commitBatch, hasRedoLog, replayRedoLog } from './commit.ts';
+import { deadLetterItem } from './dead-letters.ts';
+import { commitToLog } from './log-commit.ts';
+import { openShardState } from '../state/log/restore.ts';
+import type { StateReader } from '../state/store.ts';
+import { DEFAULT_CHANGELOG_OPTIONS } from '../plan/graph.ts';
 import { compareSeq } from './envelope.ts';
 import { KeyedBatch } from './keyed-batch.ts';
 import { inheritCheckpoint } from './resharding.ts';
 import { SourceBatch } from './source-batch.ts';
 import type { StageTask } from './task.ts';
+import type { StateAccess } from '../state/log/restore.ts';
+
+export type { StateAccess };
 
 /** One input record as the event source delivers it. */
 export interface InputRecord {
@@ -43,29 +51,17 @@ export interface BatchResult {
   released: number;
   watermark: number;
   ended: boolean;
-  /** How the batch committed: one transaction, or through a redo log (see commit.ts). */
-  commit?: 'atomic' | 'redo';
+  /**
+   * How the batch committed: per-key items in one transaction or through a redo log
+   * (commit.ts); log-structured, a changelog entry, or one with a snapshot (log-commit.ts).
+   */
+  commit?: 'atomic' | 'redo' | 'log' | 'snapshot';
   /** The first record not processed (time budget spent); Lambda must deliver it again. */
   unprocessedFrom?: string;
-  /** Keyed stages on the log-structured backend: how this container got the shard's state (see lib/state/log/). */
+  /** Keyed stages on the log-structured backend: how this container got the shard's state (see lib/state/log/restore.ts). */
   state?: StateAccess;
 }
 
-/**
- * How a batch found its shard's state in this container (log-structured backend): `hit`, the
- * copy held was current (nothing read); `catch-up`, a stale copy read the log entries committed
- * since its version; `restore`, no usable copy: the latest snapshot and the log were read.
- */
-export interface StateAccess {
-  access: 'hit' | 'catch-up' | 'restore';
-  /** Bytes of log entries and snapshot parts read (as stored, packed). */
-  bytesRead: number;
-  /** Log entries and snapshot parts read. */
-  itemsRead: number;
-  /** What the container holds for this shard after the batch: items, and their stored size in bytes. */
-  heldItems: number;
-  heldBytes: number;
-}
 
 /** Runs one batch of records of the task's shard to its commit. */
 export async function runBatch(task: StageTask, records: InputRecord[], options: { deadline?: number } = {}): Promise<BatchResult> {
@@ -98,23 +94,18 @@ export async function runBatch(task: StageTask, records: InputRecord[], options:
   };
   if (fresh.length === 0) return result;
 
+  let reader: StateReader = store;
+  if (task.logStructured) {
+    const opened = await openShardState(store, task.stateLayout(), previous.state, previous.version, task.shardState);
+    reader = task.shardState = opened.state;
+    result.state = opened.access;
+  }
   const run =
     task.stage.kind === 'source'
       ? new SourceBatch(task, previous, result, options.deadline)
-      : new KeyedBatch(task, previous, result, options.deadline);
+      : new KeyedBatch(task, previous, result, options.deadline, reader);
   const checkpoint = await run.process(fresh);
-  const { path } = await commitBatch(store, {
-    stage: task.stage.id,
-    shard: task.shardId,
-    cache: run.cache,
-    deadLetters: run.deadLetters,
-    checkpoint,
-    previousVersion: stored?.version,
-    wallClock: task.services.wallClock(),
-    faults: task.services.faults,
-  });
-  task.appliedVersion = checkpoint.version;
-  result.commit = path;
+  result.commit = await commit(task, run, checkpoint, stored?.version);
   task.services.faults?.('after-commit');
   result.deadLetters = run.deadLetters.length;
   const next = fresh.findIndex((r) => compareSeq(r.seq, checkpoint.seq!) > 0);
@@ -122,6 +113,46 @@ export async function runBatch(task: StageTask, records: InputRecord[], options:
   result.watermark = checkpoint.emittedWatermark;
   result.ended = checkpoint.ended;
   return result;
+}
+
+/** Commits the batch the way the stage keeps its state: log-structured (log-commit.ts) or per-key items (commit.ts). */
+async function commit(task: StageTask, run: SourceBatch | KeyedBatch, checkpoint: Checkpoint, previousVersion: number | undefined): Promise<BatchResult['commit']> {
+  const { store } = task.services;
+  if (task.logStructured && run instanceof KeyedBatch) {
+    const state = task.shardState!;
+    try {
+      const { materialized } = await commitToLog(store, {
+        layout: task.stateLayout(),
+        state,
+        changes: run.cache.changes(),
+        deadLetters: run.deadLetters.map(deadLetterItem),
+        checkpoint,
+        previousVersion,
+        wallClock: task.services.wallClock(),
+        now: run.processingTime(),
+        policy: { ...DEFAULT_CHANGELOG_OPTIONS, ...task.plan.options.changelog },
+        faults: task.services.faults,
+      });
+      const access = run.result.state!;
+      Object.assign(access, { heldItems: state.size, heldBytes: state.heldBytes });
+      return materialized ? 'snapshot' : 'log';
+    } catch (error) {
+      task.shardState = undefined; // changed in place before the commit point: its version is unknown now
+      throw error;
+    }
+  }
+  const { path } = await commitBatch(store, {
+    stage: task.stage.id,
+    shard: task.shardId,
+    cache: run.cache,
+    deadLetters: run.deadLetters,
+    checkpoint,
+    previousVersion,
+    wallClock: task.services.wallClock(),
+    faults: task.services.faults,
+  });
+  task.appliedVersion = checkpoint.version;
+  return path;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { MIN_WATERMARK } from '../api/time.ts';
 import type { Item, ItemKey, KeyValueStore } from '../state/store.ts';
+import type { StateLineage } from '../state/log/lineage.ts';
 import type { Origin } from './envelope.ts';
 
 /** Stands for "no timer pending" in the next-timer hint (JSON has no Infinity). */
@@ -48,6 +49,8 @@ export interface Checkpoint {
   lateRecords?: number;
   /** End of input was processed: timers drained and the end forwarded downstream. */
   ended: boolean;
+  /** Log-structured state backend: the snapshots and log that hold this shard's state and timers. */
+  state?: StateLineage;
   /** Wall-clock time of the commit. */
   updatedAt: number;
 }

@@ -10,7 +10,7 @@ import { NO_TIMER, type Checkpoint } from './checkpoint.ts';
 import { hashKeyOf } from '../plan/partitioning.ts';
 import { broadcastKeyOf, type Ancestor } from './broadcast-side.ts';
 import { statePartition } from '../state/keys.ts';
-import type { Item } from '../state/store.ts';
+import type { Item, StateReader } from '../state/store.ts';
 import { BROADCAST_KEY, compareOrigin, decodeEnvelopes, type Envelope, type EnvelopeRecord } from './envelope.ts';
 import { stageById } from '../plan/plan.ts';
 import { consumedOrigin } from './resharding.ts';
@@ -32,12 +32,17 @@ export class KeyedBatch extends BatchRun {
   /** End of input was reached (and drained) in this batch. */
   private justEnded = false;
 
-  constructor(task: StageTask, previous: Checkpoint, result: BatchResult, deadline: number | undefined) {
-    super(task, previous, result, deadline);
+  constructor(task: StageTask, previous: Checkpoint, result: BatchResult, deadline: number | undefined, reader: StateReader) {
+    super(task, previous, result, deadline, reader);
     const opts = task.plan.options;
     this.layout = { stage: task.stage.id, keyGroups: opts.maxParallelism, partitions: opts.timerPartitions };
     this.timers = new BatchTimers(this.cache, this.layout);
     this.now = task.services.processingTime === 'event' ? this.cp.clock : task.services.wallClock();
+  }
+
+  /** Processing time as the batch ended (simulated in replay): what keyed state TTL is measured against. */
+  processingTime(): number {
+    return this.now;
   }
 
   async process(records: InputRecord[]): Promise<Checkpoint> {
@@ -142,7 +147,7 @@ export class KeyedBatch extends BatchRun {
     for (const domain of ['E', 'P'] as const) {
       this.timers.markKnown(domain, bounds[domain]); // queried below, or the hint says no stored timer is due by then
       if (bounds[domain] < this.cp.nextTimer[domain]) continue;
-      const { due, next } = await findDueTimers(this.task.services.store, this.layout, range, domain, bounds[domain]);
+      const { due, next } = await findDueTimers(this.reader, this.layout, range, domain, bounds[domain]);
       this.cache.seed(due.map((t) => timerItem(this.layout, t)));
       this.timers.addExisting(due);
       for (const t of due) keys.add(t.key);
@@ -159,7 +164,7 @@ export class KeyedBatch extends BatchRun {
     const ancestry = (id: string): Ancestor => ({ shardId: id, parents: (own.listing.find((s) => s.shardId === id)?.parents ?? []).map(ancestry) });
     const uid = this.task.chain.keyed!.operatorUid;
     await side.inherit(own.parents.map(ancestry), {
-      partitionOf: (shardId) => this.task.services.store.query('state', statePartition(uid, broadcastKeyOf(shardId))),
+      partitionOf: (shardId) => this.reader.query('state', statePartition(uid, broadcastKeyOf(shardId))),
       owns: (key) => {
         const hash = hashKeyOf(key);
         return hash >= own.start && hash <= own.end;
@@ -271,7 +276,7 @@ export class KeyedBatch extends BatchRun {
   private async keysWithState(name: string): Promise<string[]> {
     const pkPrefix = statePartition(this.task.chain.keyed!.operatorUid, '');
     const skPrefix = `${name}#`;
-    const stored = await this.task.services.store.scan('state', { pkPrefix, skPrefix });
+    const stored = await this.reader.scan('state', { pkPrefix, skPrefix });
     const live = (item: Item) => item.sk.startsWith(skPrefix) && (!this.cache.isCached(item) || this.cache.peek(item) !== undefined);
     const range = await this.task.hashRange();
     const keys = new Set<string>();

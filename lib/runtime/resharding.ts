@@ -4,9 +4,11 @@
  * reads a parent to its end before its children (the local runner does the same), so by the
  * time a child runs its first batch every parent checkpoint is final.
  *
- * State and timers need nothing: they are keyed by key and found by hash range (see
+ * Per-key state and timers need nothing: they are keyed by key and found by hash range (see
  * lib/time/timer-queries.ts), so a child finds its parents' timers in its own range. What
  * lives in the checkpoint must be carried over, and this file does it:
+ * - log-structured state: the parents' snapshots and logs, narrowed to the child's range
+ *   (lib/state/log/lineage.ts); the child's first commit writes a snapshot of its own;
  * - the positions already consumed from each upstream shard (origins), so that an upstream
  *   retrying a batch after the split cannot apply twice what a parent applied. A parent's
  *   position holds for keys in the parent's hash range only (an upstream numbers its outputs
@@ -18,6 +20,7 @@
  */
 import { MIN_WATERMARK } from '../api/time.ts';
 import { hashKeyHex, hashKeyOf } from '../plan/partitioning.ts';
+import { inheritLineage, type HexRange } from '../state/log/lineage.ts';
 import { initialCheckpoint, type Checkpoint, type InheritedOrigins } from './checkpoint.ts';
 import { compareOrigin, type Origin } from './envelope.ts';
 import type { ShardInfo } from './stream-client.ts';
@@ -62,6 +65,12 @@ function merge(child: ShardInfo, parents: { shard: ShardInfo; cp: Checkpoint }[]
     cp.updatedAt = Math.max(cp.updatedAt, p.updatedAt);
   }
   cp.ended = parents.every((p) => p.cp.ended);
+  // Log-structured state: the parents' snapshots and logs, read for the child's range only.
+  const lineage = inheritLineage(
+    [range.start, range.end],
+    parents.map(({ shard, cp: p }) => ({ range: [hashKeyHex(shard.start), hashKeyHex(shard.end)] as HexRange, lineage: p.state })),
+  );
+  if (lineage) cp.state = lineage;
   for (const entry of entries) {
     const clipped = { start: entry.start > range.start ? entry.start : range.start, end: entry.end < range.end ? entry.end : range.end };
     if (clipped.start > clipped.end) continue; // another part of the parent's range

@@ -3,6 +3,9 @@ import type { SinkWriter } from '../connectors/sink-writer.ts';
 import type { HashRange } from '../plan/partitioning.ts';
 import { stageById, type Plan, type PlanStage } from '../plan/plan.ts';
 import { planJob } from '../plan/planner.ts';
+import type { ShardState } from '../state/log/shard-state.ts';
+import type { SnapshotLayout } from '../state/log/snapshot.ts';
+import { statePartition } from '../state/keys.ts';
 import type { KeyValueStore } from '../state/store.ts';
 import type { FaultInjector } from './chaos.ts';
 import { StageChain } from './chain.ts';
@@ -45,6 +48,11 @@ export class StageTask {
   outputs: BatchOutputs;
   /** The checkpoint version whose redo log this container applied itself (see commit.ts). */
   appliedVersion: number | undefined;
+  /**
+   * Log-structured backend: this container's copy of the shard's state, a cache checked
+   * against the stored checkpoint's version before every batch (lib/state/log/restore.ts).
+   */
+  shardState: ShardState | undefined;
   private shardCache: (ShardInfo & { listing: ShardInfo[] }) | undefined;
 
   private constructor(
@@ -62,6 +70,16 @@ export class StageTask {
     const task = new StageTask(job, plan, stageById(plan, stageId), shardId, services);
     await task.chain.keyed?.open();
     return task;
+  }
+
+  /** True when this stage keeps its keyed state and timers log-structured (lib/state/log/). */
+  get logStructured(): boolean {
+    return this.stage.kind === 'keyed' && this.stage.stateBackend === 'log';
+  }
+
+  /** Where this shard's log-structured state is stored and how its items are placed. */
+  stateLayout(): SnapshotLayout {
+    return { stage: this.stage.id, shard: this.shardId, keyGroups: this.plan.options.maxParallelism, statePrefix: statePartition(this.chain.keyed!.operatorUid, '') };
   }
 
   /** A fresh output buffer for the next batch. */

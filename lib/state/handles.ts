@@ -121,7 +121,11 @@ export class ListStateImpl<T> extends SingleItemState<[T, number | null][]> impl
     // The item lives as long as its longest-lived element; native TTL must not delete live elements.
     const key = this.itemKey();
     const item: Item = { ...key, attrs: { v: encodeState(this.descriptor.name, elements) } };
-    if (this.descriptor.ttl) Object.assign(item.attrs, { [NATIVE_TTL_ATTRIBUTE]: nativeExpiry(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) });
+    if (this.descriptor.ttl) {
+      // `exp`: when the last element expires, so that a snapshot of log-structured state can drop the whole list then.
+      const exp = elements.reduce((latest, [, e]) => Math.max(latest, e ?? Infinity), -Infinity);
+      Object.assign(item.attrs, { [NATIVE_TTL_ATTRIBUTE]: nativeExpiry(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()), ...(Number.isFinite(exp) && { exp }) });
+    }
     this.scope.cache.remember(item, elements);
     this.scope.cache.set(key, item);
   }

@@ -1,4 +1,4 @@
-import { itemId, type Item, type ItemKey, type KeyValueStore, type TableRole } from './store.ts';
+import { itemId, type Item, type ItemKey, type StateReader, type TableRole } from './store.ts';
 
 interface Entry {
   key: ItemKey;
@@ -37,7 +37,7 @@ export class ItemCache {
   /** Parsed values of items, so a hot key's JSON is parsed once per batch, not per access. */
   private parsedValues = new WeakMap<Item, unknown>();
 
-  constructor(private readonly store: KeyValueStore) {}
+  constructor(private readonly store: StateReader) {}
 
   /** Loads the given items that are not cached yet, in batched reads. */
   async preload(keys: ItemKey[]): Promise<void> {

@@ -77,6 +77,13 @@ export interface KeyValueStore {
   stats(): StoreStats;
 }
 
+/**
+ * What a batch reads keyed state and timers through: the store itself (per-key items in
+ * DynamoDB), or the shard's state held in the container (log-structured backend,
+ * lib/state/log/shard-state.ts).
+ */
+export type StateReader = Pick<KeyValueStore, 'batchGet' | 'query' | 'scan'>;
+
 /** DynamoDB's TransactWriteItems limits: 100 items, 4 MB in all. */
 export const MAX_ATOMIC_ITEMS = 100;
 export const MAX_ATOMIC_BYTES = 4_000_000;

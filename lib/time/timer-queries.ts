@@ -1,6 +1,6 @@
 import { MAX_WATERMARK } from '../api/time.ts';
 import { hashKeyHex, timerPartitionsOfRange, type HashRange } from '../plan/partitioning.ts';
-import type { KeyValueStore } from '../state/store.ts';
+import type { StateReader } from '../state/store.ts';
 import { timerOfItem, timerPartitionKey, tsPart, type Timer, type TimerDomain, type TimerLayout } from './timer-items.ts';
 
 /** How many timers past the due bound to read to learn when the next one is due. */
@@ -17,7 +17,7 @@ const LOOKAHEAD = 25;
  * ```
  */
 export async function findDueTimers(
-  store: KeyValueStore,
+  store: StateReader,
   layout: TimerLayout,
   range: HashRange,
   domain: TimerDomain,

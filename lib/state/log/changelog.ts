@@ -1,0 +1,130 @@
+/**
+ * The changelog of a shard's log-structured state: one entry per batch that changed state or
+ * timers, holding the batch's final values and deletes, packed. An entry is written before the
+ * fenced checkpoint that references it (the commit point) under an id unique to the attempt,
+ * and names the previous entry of the shard: the entries of a shard form a chain from the
+ * checkpoint's `head`, and entries of attempts that never committed (a crash, a zombie fenced
+ * out) are never on it.
+ */
+import { NATIVE_TTL_ATTRIBUTE } from '../ttl.ts';
+import { chunk, pack, unpack } from '../packing.ts';
+import type { Attributes, Item, ItemKey, KeyValueStore } from '../store.ts';
+import { entryId, logPartition, versionOfEntry, versionPart, type HexRange, type LogSegment } from './lineage.ts';
+
+/** Packed characters per log item (DynamoDB items hold 400 KB). */
+const PART_CHARS = 300_000;
+
+export interface Changes {
+  puts: Item[];
+  deletes: ItemKey[];
+}
+
+/**
+ * The stored body of an entry: items without their table (always the state table) and without
+ * the native TTL attribute, which only per-key items need (log and snapshot items expire by
+ * their own).
+ */
+interface EntryBody {
+  p: [string, string, Attributes][];
+  d: [string, string][];
+}
+
+/** A batch's changes, packed. @example `decodeChanges(encodeChanges(changes)) // the same changes` */
+export function encodeChanges(changes: Changes): string {
+  const body: EntryBody = { p: changes.puts.map((i) => [i.pk, i.sk, withoutNativeTtl(i.attrs)]), d: changes.deletes.map((k) => [k.pk, k.sk]) };
+  return pack(body);
+}
+
+export function decodeChanges(packed: string): Changes {
+  const body = unpack<EntryBody>(packed);
+  return {
+    puts: body.p.map(([pk, sk, attrs]) => ({ table: 'state', pk, sk, attrs })),
+    deletes: body.d.map(([pk, sk]) => ({ table: 'state', pk, sk })),
+  };
+}
+
+/** The attributes a state item keeps in memory, in the log and in snapshots. */
+export function withoutNativeTtl(attrs: Attributes): Attributes {
+  if (!(NATIVE_TTL_ATTRIBUTE in attrs)) return attrs;
+  const { [NATIVE_TTL_ATTRIBUTE]: _, ...rest } = attrs;
+  return rest;
+}
+
+/**
+ * Writes one entry (in parts when it is large) and returns its id.
+ *
+ * @example
+ * ```ts
+ * const id = await writeEntry(store, { stage, shard, version: 8, attempt: 'k2x9q', prev: '000000000007#a1b2c', packed, expiresAt });
+ * ```
+ */
+export async function writeEntry(
+  store: KeyValueStore,
+  e: { stage: string; shard: string; version: number; attempt: string; prev: string | undefined; packed: string; expiresAt: number },
+): Promise<string> {
+  const id = entryId(e.version, e.attempt);
+  const parts = chunk(e.packed, PART_CHARS);
+  const items: Item[] = parts.map((log, i) => ({
+    table: 'state',
+    pk: logPartition(e.stage, e.shard),
+    sk: `${id}#${String(i).padStart(3, '0')}`,
+    attrs: { log, prev: e.prev ?? '', n: parts.length, [NATIVE_TTL_ATTRIBUTE]: e.expiresAt },
+  }));
+  await store.writeBatch(items, []);
+  return id;
+}
+
+/** What reading a segment cost: items and their stored characters. */
+export interface ReadCount {
+  items: number;
+  bytes: number;
+}
+
+/**
+ * The entries of a segment committed after version `after` (default: the segment's start),
+ * oldest first: one Query of the shard's log from there to the head, then the chain from the
+ * head back. A missing entry is an error, never skipped: the state would be wrong.
+ *
+ * @example
+ * ```ts
+ * for (const changes of await readSegment(store, stage, segment, count)) state.apply(changes.puts, changes.deletes);
+ * ```
+ */
+export async function readSegment(store: KeyValueStore, stage: string, segment: LogSegment, count: ReadCount, after = segment.after): Promise<Changes[]> {
+  if (!segment.head || versionOfEntry(segment.head) <= after) return [];
+  const rows = await store.query('state', logPartition(stage, segment.shard), { from: versionPart(after + 1), to: `${segment.head}#\uffff` });
+  const entries = new Map<string, { prev: string; n: number; parts: string[] }>();
+  for (const row of rows) {
+    count.items += 1;
+    count.bytes += String(row.attrs.log).length;
+    const id = row.sk.slice(0, row.sk.lastIndexOf('#'));
+    let entry = entries.get(id);
+    if (!entry) entries.set(id, (entry = { prev: String(row.attrs.prev), n: Number(row.attrs.n), parts: [] }));
+    entry.parts[Number(row.sk.slice(row.sk.lastIndexOf('#') + 1))] = String(row.attrs.log);
+  }
+  const chain: string[] = [];
+  for (let id = segment.head; id && versionOfEntry(id) > after; ) {
+    const entry = entries.get(id);
+    if (!entry || entry.parts.filter((p) => p !== undefined).length !== entry.n) {
+      throw new Error(`state log entry ${id} of ${stage}/${segment.shard} is missing (expired by TTL, or deleted); the shard's state cannot be restored`);
+    }
+    chain.push(entry.parts.join(''));
+    id = entry.prev;
+  }
+  return chain.reverse().map(decodeChanges);
+}
+
+/** Keeps the changes whose items lie in `range` (see lineage.ts `inRange`). */
+export function changesInRange(changes: Changes, range: HexRange | undefined, belongs: (item: Item, range: HexRange) => boolean): Changes {
+  if (!range) return changes;
+  // A delete carries no attributes: it belongs where the item it deletes belongs, decided by its key alone.
+  const keep = (k: ItemKey) => belongs({ ...k, attrs: k.pk.startsWith('t#') ? { hk: timerHashOfSortKey(k.sk) } : {} }, range);
+  return { puts: changes.puts.filter((i) => belongs(i, range)), deletes: changes.deletes.filter(keep) };
+}
+
+/** A timer's sort key is `<domain>#<ts>#<hash key hex>#<key>#<namespace>` (lib/time/timer-items.ts). */
+function timerHashOfSortKey(sk: string): string {
+  const first = sk.indexOf('#');
+  const second = sk.indexOf('#', first + 1);
+  return sk.slice(second + 1, second + 33);
+}
