@@ -28,7 +28,7 @@ import { encodeSourceEnd } from '../../lib/runtime/envelope.ts';
 import { StageTask, type RuntimeServices } from '../../lib/runtime/task.ts';
 import { MemoryStore } from '../../lib/state/memory-store.ts';
 import { CrashingStore, InjectedCrash } from './support/drive.ts';
-import { stateItem, storedValue } from './support/state-items.ts';
+import { stateDump, stateItem, storedValue } from './support/state-items.ts';
 import { lines, sink, tsSource } from './support/tiny.ts';
 
 /*
@@ -99,7 +99,7 @@ describe('BUG 5: outputs of processing-time timers fired by the end-of-input dra
     await run('fold', foldInput.slice(0, 1), 'before-commit'); // drains (emits the final) and dies before its commit
     await run('fold', foldInput); // the retry reads a longer batch: the original record and its re-sent copy
     await run('count', await input('count'));
-    expect(storedValue(stateItem(memory, 'count', 'all', 'n#-'))).toBe(1);
+    expect(storedValue(stateItem(await stateDump({ store: memory, streams, plan }), 'count', 'all', 'n#-'))).toBe(1);
   });
 });
 

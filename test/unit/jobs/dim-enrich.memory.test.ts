@@ -9,6 +9,7 @@ import type { BatchResult } from '../../../lib/runtime/batch.ts';
 import { generateDimEnrich } from '../../scenario/dim-enrich/generator.ts';
 import { checkDimEnrich } from '../../scenario/dim-enrich/oracle.ts';
 import { driveToEnd } from '../support/drive.ts';
+import { stateDump } from '../support/state-items.ts';
 import { lines } from '../support/tiny.ts';
 
 const { changes, events } = generateDimEnrich({ seed: 21, products: 40, events: 500, changesAfter: 30, noise: 15 });
@@ -31,7 +32,7 @@ describe('dim-enrich in memory', () => {
     expect(results.reduce((n, r) => n + r.released, 0)).toBe(held);
     expect(run.deadLetters).toEqual([]);
     expect(checkDimEnrich(changes, events, run.sinks.values('enriched') as any, run.sinks.values('unmatched') as any)).toEqual([]);
-    expect(run.store.dump('state').filter((i) => i.sk.startsWith('$held#'))).toEqual([]);
+    expect((await stateDump(run)).filter((i) => i.sk.startsWith('$held#'))).toEqual([]);
   });
 
   for (const seed of [1, 2]) {

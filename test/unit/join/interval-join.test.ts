@@ -11,6 +11,7 @@ import {
 } from '../../../lib/api/index.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
+import { stateDump } from '../support/state-items.ts';
 import { lines, sink, tsSource } from '../support/tiny.ts';
 import { arrivalOrderIntervalJoin, bruteForceIntervalJoin, sortPairs, type Bounds, type Pair, type Rec } from './interval-oracle.ts';
 
@@ -66,9 +67,9 @@ function watermarksBefore(records: Rec[]): number[] {
   });
 }
 
-/** What is left of the join in the store: its buffers and its timers. */
-function leftovers(store: Awaited<ReturnType<typeof replayInMemory>>['store']) {
-  return store.dump('state').filter((i) => i.pk.startsWith(`s#${UID}#`) || i.pk.startsWith(`t#${UID}#`));
+/** What is left of the join: its buffers and its timers, whichever backend keeps them. */
+async function leftovers(run: Awaited<ReturnType<typeof replayInMemory>>) {
+  return (await stateDump(run)).filter((i) => i.pk.startsWith(`s#${UID}#`) || i.pk.startsWith(`t#${UID}#`));
 }
 
 const pairsOf = (rows: unknown[]) => sortPairs((rows as (Pair & { ts: number })[]).map(({ k, l, r, lts, rts }) => ({ k, l, r, lts, rts })));
@@ -96,13 +97,14 @@ describe('intervalJoin', () => {
       rec('R', 'a', 'r4', 1004), // above it
       rec('R', 'b', 'r5', 1001), rec('R', 'c', 'r6', 1000), // another key; a key without a left record
     ];
-    const { sinks, store } = await runTwo(records, { lower: -2, upper: 3 });
+    const run = await runTwo(records, { lower: -2, upper: 3 });
+    const { sinks } = run;
     const rows = sinks.values('pairs') as (Pair & { ts: number })[];
     expect(pairsOf(rows)).toEqual(sortPairs([
       { k: 'a', l: 'l1', r: 'r1', lts: 1000, rts: 998 }, { k: 'a', l: 'l1', r: 'r3', lts: 1000, rts: 1003 }, { k: 'b', l: 'l2', r: 'r5', lts: 1000, rts: 1001 },
     ]));
     for (const row of rows) expect(row.ts).toBe(Math.max(row.lts, row.rts));
-    expect(leftovers(store)).toEqual([]);
+    expect(await leftovers(run)).toEqual([]);
   });
 
   it('stamps each output with max(left, right) for the stages after it', async () => {
@@ -143,9 +145,10 @@ describe('intervalJoin', () => {
       });
     await fc.assert(
       fc.asyncProperty(inputArb, boundsArb, fc.constantFrom(1, 3, 100), async (records, bounds, batchSize) => {
-        const { sinks, store } = await runTwo(records, bounds, batchSize);
+        const run = await runTwo(records, bounds, batchSize);
+        const { sinks } = run;
         expect(pairsOf(sinks.values('pairs'))).toEqual(sortPairs(bruteForceIntervalJoin(records, bounds)));
-        expect(leftovers(store)).toEqual([]);
+        expect(await leftovers(run)).toEqual([]);
       }),
       { numRuns: 60 },
     );
@@ -166,7 +169,8 @@ describe('intervalJoin', () => {
     let sawLate = 0;
     await fc.assert(
       fc.asyncProperty(inputArb, boundsArb, async (records, bounds) => {
-        const { sinks, store, deadLetters } = await replayInMemory(oneSourceJob(bounds), { in: lines(records) });
+        const run = await replayInMemory(oneSourceJob(bounds), { in: lines(records) });
+        const { sinks, deadLetters } = run;
         expect(deadLetters).toEqual([]);
         const want = arrivalOrderIntervalJoin(records, bounds, watermarksBefore(records));
         expect(pairsOf(sinks.values('pairs'))).toEqual(sortPairs(want.pairs));
@@ -174,7 +178,7 @@ describe('intervalJoin', () => {
         const ids = (rows: unknown[]) => (rows as Rec[]).map((r) => r.id).sort();
         expect(ids(sinks.values('late-left'))).toEqual(ids(want.late.filter((r) => r.side === 'L')));
         expect(ids(sinks.values('late-right'))).toEqual(ids(want.late.filter((r) => r.side === 'R')));
-        expect(leftovers(store)).toEqual([]);
+        expect(await leftovers(run)).toEqual([]);
         sawLate += want.late.length;
       }),
       { numRuns: 60 },
@@ -189,12 +193,13 @@ describe('intervalJoin', () => {
       rec('R', 'a', 'r1', 110), // on the watermark: not late, within l1's interval, but l1 is gone
     ];
     const bounds = { lower: 0, upper: 10 };
-    const { sinks, store } = await replayInMemory(oneSourceJob(bounds), { in: lines(records) });
+    const run = await replayInMemory(oneSourceJob(bounds), { in: lines(records) });
+    const { sinks } = run;
     expect(bruteForceIntervalJoin(records, bounds).map((p) => p.r)).toEqual(['r1']);
     expect(arrivalOrderIntervalJoin(records, bounds, watermarksBefore(records))).toEqual({ pairs: [], late: [] });
     expect(sinks.values('pairs')).toEqual([]);
     expect(sinks.values('late-right')).toEqual([]);
-    expect(leftovers(store)).toEqual([]);
+    expect(await leftovers(run)).toEqual([]);
   });
 
   it('a late record without a side output is dropped, and counted late by the runtime', async () => {

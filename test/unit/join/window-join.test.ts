@@ -13,6 +13,7 @@ import {
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
 import { lines, sink, tsSource } from '../support/tiny.ts';
+import { stateDump } from '../support/state-items.ts';
 
 interface Rec { side: 'L' | 'R'; k: string; id: string; ts: number }
 interface Joined { k: string; l: string; r: string }
@@ -60,7 +61,7 @@ function joinJob(assigner: () => WindowAssigner<any>) {
 async function run(assigner: () => WindowAssigner<any>, records: Rec[]) {
   const r = await replayInMemory(joinJob(assigner), { left: lines(records.filter((x) => x.side === 'L')), right: lines(records.filter((x) => x.side === 'R')) });
   expect(r.deadLetters).toEqual([]);
-  return { joined: r.sinks.values('joined') as Joined[], grouped: r.sinks.values('grouped') as Grouped[], store: r.store };
+  return { joined: r.sinks.values('joined') as Joined[], grouped: r.sinks.values('grouped') as Grouped[], state: () => stateDump(r) };
 }
 
 // Arrival order with ts = (non-decreasing clock) - jitter <= B: nothing is ever late.
@@ -79,12 +80,12 @@ describe('window join and coGroup', () => {
 
   it('hand example, tumbling 10 ms: cross product per key and window; coGroup also for one-sided windows', async () => {
     const records = [rec('L', 'a', 'l1', 1), rec('R', 'a', 'r1', 9), rec('R', 'a', 'r2', 10), rec('L', 'a', 'l2', 5), rec('R', 'b', 'r3', 3), rec('L', 'a', 'l3', 12)];
-    const { joined, grouped, store } = await run(() => TumblingEventTimeWindows.of(10), records);
+    const { joined, grouped, state } = await run(() => TumblingEventTimeWindows.of(10), records);
     expect(sortJson(joined)).toEqual(sortJson([{ k: 'a', l: 'l1', r: 'r1' }, { k: 'a', l: 'l2', r: 'r1' }, { k: 'a', l: 'l3', r: 'r2' }]));
     expect(sortJson(grouped.map(canonical))).toEqual(sortJson([
       { k: 'a', lefts: ['l1', 'l2'], rights: ['r1'] }, { k: 'a', lefts: ['l3'], rights: ['r2'] }, { k: 'b', lefts: [], rights: ['r3'] },
     ]));
-    expect(store.dump('state').filter((i) => /^[st]#(joined|grouped)#/.test(i.pk))).toEqual([]); // windows and timers gone at the end
+    expect((await state()).filter((i) => /^[st]#(joined|grouped)#/.test(i.pk))).toEqual([]); // windows and timers gone at the end
   });
 
   for (const [name, size, slide] of [['tumbling 10', 10, 10], ['tumbling 7', 7, 7], ['sliding 12 / 4', 12, 4], ['sliding 10 / 3', 10, 3]] as const) {

@@ -15,6 +15,7 @@ import { planJob } from '../../../lib/plan/planner.ts';
 import type { BatchResult } from '../../../lib/runtime/batch.ts';
 import type { RuntimeServices } from '../../../lib/runtime/task.ts';
 import { MemoryStore } from '../../../lib/state/memory-store.ts';
+import { stateDump } from '../support/state-items.ts';
 import { lines, sink, tsSource } from '../support/tiny.ts';
 
 interface Event { eventId: string; productId: string; ts: number }
@@ -77,6 +78,6 @@ describe('broadcast state when the consuming stage is resharded', () => {
     const held = batches.reduce((n, r) => n + r.held, 0);
     expect(held).toBeGreaterThanOrEqual(80); // the first 80 came before any bootstrap-complete
     expect(batches.reduce((n, r) => n + r.released, 0)).toBe(held); // released by the children that took them over
-    expect(store.dump('state').filter((i) => i.sk.startsWith('$held#'))).toEqual([]);
+    expect((await stateDump({ store, streams: memory, plan })).filter((i) => i.sk.startsWith('$held#'))).toEqual([]);
   });
 });

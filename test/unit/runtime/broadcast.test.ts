@@ -13,6 +13,7 @@ import { describePlan } from '../../../lib/plan/describe.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
 import type { BatchResult } from '../../../lib/runtime/batch.ts';
 import { driveToEnd } from '../support/drive.ts';
+import { stateDump } from '../support/state-items.ts';
 import { lines, sink, tsSource } from '../support/tiny.ts';
 
 interface Event { eventId: string; productId: string; ts: number }
@@ -94,7 +95,7 @@ describe('broadcast state', () => {
     expect([...run.sinks.values('enriched')].sort(byEvent)).toEqual(expected.enriched);
     expect([...run.sinks.values('unmatched')].sort(byEvent)).toEqual(expected.unmatched);
     // Nothing is left held; each of the 3 shards keeps its own full copy of the table.
-    const items = run.store.dump('state');
+    const items = await stateDump(run);
     expect(items.filter((i) => i.sk.startsWith('$held#'))).toEqual([]);
     const copies = new Map<string, number>();
     for (const i of items.filter((i) => i.sk.startsWith('products#'))) copies.set(i.pk, (copies.get(i.pk) ?? 0) + 1);
@@ -195,7 +196,7 @@ describe('KeyedBroadcastProcessFunction', () => {
     expect(new Map(reported.map((r) => [r.userId, r.count]))).toEqual(expected);
     expect(reported).toHaveLength(expected.size); // once each: a shard visits only its own keys
     // Written through the visit; every shard's state stays (another shard must not visit it).
-    const stored = run.store.dump('state').filter((i) => i.sk.startsWith('count#')).map((i) => [JSON.parse(i.pk.slice('s#report#'.length)), JSON.parse(String(i.attrs.v))]);
+    const stored = (await stateDump(run)).filter((i) => i.sk.startsWith('count#')).map((i) => [JSON.parse(i.pk.slice('s#report#'.length)), JSON.parse(String(i.attrs.v))]);
     expect(new Map(stored as [string, number][])).toEqual(new Map([...expected].map(([u, n]) => [u, n * 10])));
   });
 });

@@ -15,17 +15,29 @@ const events = generateOrderStream({ seed: 77, orders: 120 });
 const lines = events.map((e) => JSON.stringify(e));
 const expected = expectedOrderTimeout(events);
 
-describe('replay under chaos', () => {
-  it('a clean run commits both ways: atomically and through redo logs', async () => {
+/** Runs the order-timeout job on one backend: per-key items, or log-structured with small batches and a snapshot every few KB of log (so that crashes hit both ways of committing, and restores). */
+async function onBackend<T>(backend: 'items' | 'log', run: () => Promise<T>): Promise<T> {
+  const saved = { ...job.graph.options };
+  Object.assign(job.graph.options, backend === 'items' ? { stateBackend: backend } : { stateBackend: backend, batchSize: 10, changelog: { minLogBytes: 2_000, logToSnapshotRatio: 1 } });
+  try {
+    return await run();
+  } finally {
+    Object.assign(job.graph.options, saved);
+  }
+}
+
+const ways = { items: ['atomic', 'redo'], log: ['log', 'snapshot'] } as const;
+
+for (const backend of ['log', 'items'] as const) describe(`replay under chaos (${backend} backend)`, () => {
+  it(`a clean run commits both ways: ${ways[backend].join(' and ')}`, async () => {
     const batches: BatchResult[] = [];
-    await replayInMemory(job, { orders: lines }, { onBatch: (b) => batches.push(b) });
-    expect(batches.some((b) => b.commit === 'atomic')).toBe(true);
-    expect(batches.some((b) => b.commit === 'redo')).toBe(true);
+    await onBackend(backend, () => replayInMemory(job, { orders: lines }, { onBatch: (b) => batches.push(b) }));
+    for (const way of ways[backend]) expect(batches.some((b) => b.commit === way), way).toBe(true);
   });
 
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`chaos 0.4, seed ${seed}: outputs equal the clean run`, async () => {
-      const { sinks, chaos, deadLetters } = await replayInMemory(job, { orders: lines }, { chaos: { probability: 0.4, seed } });
+      const { sinks, chaos, deadLetters } = await onBackend(backend, () => replayInMemory(job, { orders: lines }, { chaos: { probability: 0.4, seed } }));
       const crashes = Object.values(chaos ?? {}).reduce((n, c) => n + (c ?? 0), 0);
       expect(crashes).toBeGreaterThan(0);
       expect(deadLetters).toEqual([]);

@@ -26,7 +26,7 @@ import {
 } from '../../../lib/api/index.ts';
 import type { SinkRecordOut } from '../../../lib/runtime/outputs.ts';
 import { driveToEnd, type CrashPoint } from '../support/drive.ts';
-import { stateItem, storedValue } from '../support/state-items.ts';
+import { stateDump, stateItem, storedValue } from '../support/state-items.ts';
 import { groupBy, lines, sink, tsSource } from '../support/tiny.ts';
 
 type Ev = { k: string; v: number; ts: number };
@@ -139,7 +139,7 @@ describe('exactly-once under crashes and re-delivery', () => {
         const total = { kind: 'tally', records: kept, finals: finals.length, sum: finals.reduce((s, f) => s + f.sum, 0) };
         expect(tallies).toHaveLength(kept + finals.length);
         if (kept > 0) expect(tallies.reduce((best, t) => (t.records + t.finals > best.records + best.finals ? t : best))).toEqual(total);
-        expect(storedValue(stateItem(run.store, 'tally', 'all', 'tally#-'))).toEqual(kept > 0 ? total : undefined);
+        expect(storedValue(stateItem(await stateDump(run), 'tally', 'all', 'tally#-'))).toEqual(kept > 0 ? total : undefined);
       }),
       { numRuns: 60 },
     );

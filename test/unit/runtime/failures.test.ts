@@ -21,7 +21,7 @@ import {
   type ValueState,
 } from '../../../lib/api/index.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
-import { stateItem, storedValue } from '../support/state-items.ts';
+import { stateDump, stateItem, storedValue } from '../support/state-items.ts';
 import { lines, sink, tsSource } from '../support/tiny.ts';
 
 type Ev = { id: string; k: string; ts: number; v: number; boom?: boolean };
@@ -115,13 +115,13 @@ describe('a throwing user function', () => {
   }
 
   it('leaves no state of the failed records in the store', async () => {
-    const { store } = await replayInMemory(riskyJob(100), { in: lines(events) });
-    const items = store.dump('state').filter((i) => i.pk.startsWith('s#risky#'));
-    expect(storedValue(stateItem(store, 'risky', 'a', 'sum#-'))).toBe(101);
-    expect(storedValue(stateItem(store, 'risky', 'b', 'sum#-'))).toBe(7);
-    expect(storedValue(stateItem(store, 'risky', 'tb', 'sum#-'))).toBe(5);
+    const stored = await stateDump(await replayInMemory(riskyJob(100), { in: lines(events) }));
+    const items = stored.filter((i) => i.pk.startsWith('s#risky#'));
+    expect(storedValue(stateItem(stored, 'risky', 'a', 'sum#-'))).toBe(101);
+    expect(storedValue(stateItem(stored, 'risky', 'b', 'sum#-'))).toBe(7);
+    expect(storedValue(stateItem(stored, 'risky', 'tb', 'sum#-'))).toBe(5);
     expect(items.filter((i) => i.sk.startsWith('seen#')).map((i) => i.sk).sort()).toEqual(['seen#-#"e1"', 'seen#-#"e3"', 'seen#-#"e5"', 'seen#-#"e6"', 'seen#-#"e7"']);
-    expect(store.dump('state').filter((i) => i.pk.startsWith('t#'))).toEqual([]);
+    expect(stored.filter((i) => i.pk.startsWith('t#'))).toEqual([]);
   });
 
   it('at the source, dead-letters records that are not JSON or lack a usable event time', async () => {

@@ -16,7 +16,7 @@ import {
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
 import { mapEntryKey, VOID_NAMESPACE } from '../../../lib/state/keys.ts';
 import { driveToEnd } from '../support/drive.ts';
-import { stateItemsOf, storedValue } from '../support/state-items.ts';
+import { stateDump, stateItemsOf, storedValue } from '../support/state-items.ts';
 import { groupBy, lines, sink, tsSource } from '../support/tiny.ts';
 
 type MapOp = {
@@ -117,15 +117,15 @@ describe('MapState', () => {
   }
 
   it('stores each entry as its own item, and no item for removed entries', async () => {
-    const { store } = await replayInMemory(mapJob(2), { in: lines(ops) });
+    const stored = await stateDump(await replayInMemory(mapJob(2), { in: lines(ops) }));
     const final = model(ops);
     const last = (k: string) => final.filter((s) => s.k === k).at(-1)!;
     for (const k of ['a', 'b']) {
       const expected = last(k).entries.map(([uk, v]) => [mapEntryKey('map-ops', k, 'm', VOID_NAMESPACE, uk).sk, v]);
-      const items = stateItemsOf(store, 'map-ops', k).map((i) => [i.sk, storedValue(i)]);
+      const items = stateItemsOf(stored, 'map-ops', k).map((i) => [i.sk, storedValue(i)]);
       expect(items.sort(), k).toEqual(expected.sort());
     }
-    expect(store.dump('state').filter((i) => i.pk.startsWith('s#map-ops#'))).toHaveLength(last('a').entries.length + last('b').entries.length);
+    expect(stored.filter((i) => i.pk.startsWith('s#map-ops#'))).toHaveLength(last('a').entries.length + last('b').entries.length);
   });
 });
 
@@ -176,6 +176,6 @@ describe('MapState edge cases (regressions)', () => {
     const run = await driveToEnd(job, { in: lines(events) }, { batchSize: (stage) => (stage === 'source-in' ? (sizes.shift() ?? 1) : 1) });
     expect(run.deadLetters.map((d) => d.reason)).toEqual(['Error: boom']);
     expect(run.sinks.values('out')).toEqual([['x']]);
-    expect(stateItemsOf(run.store, 'rollback', 'a').map(storedValue)).toEqual([1]);
+    expect(stateItemsOf(await stateDump(run), 'rollback', 'a').map(storedValue)).toEqual([1]);
   });
 });

@@ -18,7 +18,7 @@ import {
   type RuntimeContext,
 } from '../../../lib/api/index.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
-import { stateItem, storedValue } from '../support/state-items.ts';
+import { stateDump, stateItem, storedValue } from '../support/state-items.ts';
 import { groupBy, lines, sink, tsSource } from '../support/tiny.ts';
 
 type Ev = { i: number; k: string; ts: number; op: 'add' | 'clear' | 'get'; v?: number };
@@ -118,7 +118,7 @@ describe('ReducingState and AggregatingState', () => {
   }
 
   it('stores the accumulator, not the result, of an aggregating state', async () => {
-    const { store } = await replayInMemory(foldJob(100), { in: lines(events) });
-    expect(storedValue(stateItem(store, 'folds', 'a', 'mean#-'))).toEqual({ sum: 6, n: 2 });
+    const stored = await stateDump(await replayInMemory(foldJob(100), { in: lines(events) }));
+    expect(storedValue(stateItem(stored, 'folds', 'a', 'mean#-'))).toEqual({ sum: 6, n: 2 });
   });
 });

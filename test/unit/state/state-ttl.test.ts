@@ -30,9 +30,10 @@ import {
   type RuntimeContext,
   type ValueState,
 } from '../../../lib/api/index.ts';
+import type { StateBackendKind } from '../../../lib/api/index.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
 import { mapEntryKey, stateItemKey, VOID_NAMESPACE } from '../../../lib/state/keys.ts';
-import { stateItem, stateItemsOf } from '../support/state-items.ts';
+import { stateDump, stateItem, stateItemsOf } from '../support/state-items.ts';
 import { groupBy, lines, sink, tsSource } from '../support/tiny.ts';
 
 const T = 10_000;
@@ -124,8 +125,8 @@ function allEvents(): Ev[] {
   return all.map((e, i) => ({ e, i })).sort((a, b) => a.e.ts - b.e.ts || a.i - b.i).map(({ e }) => e);
 }
 
-function ttlJob(batchSize: number) {
-  const job = new Job('t-ttl', { batchSize, parallelism: 1 });
+function ttlJob(batchSize: number, stateBackend: StateBackendKind = 'log') {
+  const job = new Job('t-ttl', { batchSize, parallelism: 1, stateBackend });
   tsSource<Ev>(job).keyBy((e) => e.k).process(new TtlOps(), { uid: 'ttl' }).sinkTo(sink('out'));
   return job;
 }
@@ -142,10 +143,10 @@ describe('state TTL with simulated processing time', () => {
     });
   }
 
-  it('stores the native TTL attribute expiresAt = ceil((write time + T) / 1000) on every item with TTL', async () => {
+  it('stores the native TTL attribute expiresAt = ceil((write time + T) / 1000) on every per-key item with TTL', async () => {
     // A wall clock behind the (simulated) processing time: the write time counts.
-    const { store } = await replayInMemory(ttlJob(2), { in: lines(allEvents()) }, { wallClock: () => 0 });
-    const find = (k: string, key: { sk: string }) => stateItem(store, 'ttl', k, key.sk);
+    const stored = await stateDump(await replayInMemory(ttlJob(2, 'items'), { in: lines(allEvents()) }, { wallClock: () => 0 }));
+    const find = (k: string, key: { sk: string }) => stateItem(stored, 'ttl', k, key.sk);
     const secs = (writtenAt: number) => Math.ceil((writtenAt + T) / 1000);
     expect(find('K', stateItemKey('ttl', 'K', 'v-never', VOID_NAMESPACE))?.attrs.expiresAt).toBe(secs(t0 + 7));
     // a list item lives as long as its youngest element
@@ -164,15 +165,17 @@ describe('state TTL with simulated processing time', () => {
     // Replay simulates processing time from old event times; DynamoDB deletes by real time, so an
     // attribute in the past would delete live state (DynamoDB Local does, within seconds).
     const wall = 1_800_000_000_000;
-    const { store } = await replayInMemory(ttlJob(2), { in: lines(allEvents()) }, { wallClock: () => wall });
-    const item = stateItem(store, 'ttl', 'K', stateItemKey('ttl', 'K', 'v-never', VOID_NAMESPACE).sk);
+    const stored = await stateDump(await replayInMemory(ttlJob(2, 'items'), { in: lines(allEvents()) }, { wallClock: () => wall }));
+    const item = stateItem(stored, 'ttl', 'K', stateItemKey('ttl', 'K', 'v-never', VOID_NAMESPACE).sk);
     expect(item?.attrs.expiresAt).toBe(Math.ceil((wall + T) / 1000));
     expect(item?.attrs.exp).toBe(t0 + 7 + T); // reads still expire it in processing time
   });
 
-  it('removes the item of a value that a read found expired', async () => {
-    const { store } = await replayInMemory(ttlJob(100), { in: lines(allEvents()) });
-    for (const k of ['A', 'B', 'D', 'E']) expect(stateItemsOf(store, 'ttl', k), k).toEqual([]);
-    expect(stateItemsOf(store, 'ttl', 'K')).toHaveLength(1); // a control: K was never read, so it stays until native TTL
-  });
+  for (const backend of ['log', 'items'] as const) {
+    it(`removes the item of a value that a read found expired (${backend} backend)`, async () => {
+      const stored = await stateDump(await replayInMemory(ttlJob(100, backend), { in: lines(allEvents()) }));
+      for (const k of ['A', 'B', 'D', 'E']) expect(stateItemsOf(stored, 'ttl', k), k).toEqual([]);
+      expect(stateItemsOf(stored, 'ttl', 'K')).toHaveLength(1); // a control: K was never read, so it stays until native TTL (or a snapshot)
+    });
+  }
 });

@@ -14,7 +14,8 @@ import { readCheckpoint } from '../../../lib/runtime/checkpoint.ts';
 import { readDeadLetters } from '../../../lib/runtime/dead-letters.ts';
 import { StageTask, type RuntimeServices } from '../../../lib/runtime/task.ts';
 import { MemoryStore } from '../../../lib/state/memory-store.ts';
-import type { CommitRequest, KeyValueStore } from '../../../lib/state/store.ts';
+import { CommitConflictError, type CommitRequest, type KeyValueStore } from '../../../lib/state/store.ts';
+import { ChaosCrash, type FaultInjector } from '../../../lib/runtime/chaos.ts';
 
 export class InjectedCrash extends Error {}
 
@@ -50,8 +51,19 @@ export class CrashingStore implements KeyValueStore {
 export interface DriveOptions {
   /** Records per invocation for a stage shard (default 100). */
   batchSize?: (stage: string, shard: string) => number;
+  /**
+   * Lambda execution environments per stage shard (default 1): each invocation runs in the one
+   * `environment()` picks, with what that container kept from its own earlier invocations
+   * (log-structured state, a cached shard listing): no affinity, as on Lambda.
+   */
+  environments?: number;
+  environment?: () => number;
+  /** Runs this invocation twice at once, in two environments (a zombie racing a retry): one of them must lose the fenced commit. */
+  zombie?: () => boolean;
   /** Decides, per commit, whether the invocation crashes around it. */
   crash?: () => CrashPoint;
+  /** Crashes at the batch lifecycle's fault points (lib/runtime/chaos.ts: mid-emit, mid-commit, ...). */
+  faults?: FaultInjector;
   /** Upper bound on invocations (guards against a job that never ends). */
   maxInvocations?: number;
   /** Sees the result of every committed batch. */
@@ -71,11 +83,21 @@ export async function driveToEnd(job: Job, inputs: Record<string, string[]>, opt
     await endSource(services, stage.input.stream);
   }
   crashing.next = options.crash ?? (() => undefined);
+  services.faults = options.faults;
 
   const tasks = new Map<string, StageTask>();
+  const environments = options.environments ?? 1;
+  const pick = options.environment ?? (() => 0);
+  const taskIn = async (stage: string, shard: string, env: number) => {
+    const id = `${stage}/${shard}#${env}`;
+    let task = tasks.get(id);
+    if (!task) tasks.set(id, (task = await StageTask.create(job, stage, shard, services, plan)));
+    return { id, task };
+  };
   const positions = new Map<string, string | undefined>();
   let invocations = 0;
   let crashes = 0;
+  let zombies = 0;
   const shardsOf = async () => {
     const out: { stage: string; shard: string; stream: string }[] = [];
     for (const stage of plan.stages) for (const s of await streams.listShards(stage.input.stream)) out.push({ stage: stage.id, shard: s.shardId, stream: stage.input.stream });
@@ -89,17 +111,25 @@ export async function driveToEnd(job: Job, inputs: Record<string, string[]>, opt
       if (records.length === 0) continue;
       progressed = true;
       if (++invocations > (options.maxInvocations ?? 100_000)) throw new Error('too many invocations');
-      let task = tasks.get(id);
-      if (!task) tasks.set(id, (task = await StageTask.create(job, stage, shard, services, plan)));
-      try {
-        const result = await runBatch(task, records.map((r) => ({ seq: r.seq, data: r.data })));
-        options.onBatch?.(result);
-        positions.set(id, records[records.length - 1].seq);
-      } catch (error) {
-        if (!(error instanceof InjectedCrash)) throw error;
+      const batch = records.map((r) => ({ seq: r.seq, data: r.data }));
+      const env = Math.min(environments - 1, pick());
+      const runs = [await taskIn(stage, shard, env)];
+      if (environments > 1 && options.zombie?.()) runs.push(await taskIn(stage, shard, (env + 1) % environments));
+      const settled = await Promise.allSettled(runs.map(({ task }) => runBatch(task, batch)));
+      let committed = false;
+      settled.forEach((outcome, i) => {
+        if (outcome.status === 'fulfilled') {
+          options.onBatch?.(outcome.value);
+          committed = true;
+          return;
+        }
+        const error = outcome.reason;
+        if (error instanceof CommitConflictError && runs.length > 1) return zombies++; // fenced out, as it must be
+        if (!(error instanceof InjectedCrash || error instanceof ChaosCrash)) throw error;
         crashes++;
-        tasks.delete(id); // the container died: a fresh one retries from the same position
-      }
+        tasks.delete(runs[i].id); // the container died: a fresh one retries from the same position
+      });
+      if (committed) positions.set(id, records[records.length - 1].seq);
     }
     if (!progressed) break;
   }
@@ -109,5 +139,5 @@ export async function driveToEnd(job: Job, inputs: Record<string, string[]>, opt
     if (!cp?.ended) throw new Error(`${stage}/${shard} did not reach the end of input`);
   }
   const deadLetters = await readDeadLetters(store, stageShards);
-  return { plan, store, streams, sinks, deadLetters, invocations, crashes };
+  return { plan, store, streams, sinks, deadLetters, invocations, crashes, zombies };
 }

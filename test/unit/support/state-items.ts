@@ -1,8 +1,10 @@
 /**
- * Finding a key's items in a store dump without depending on how the engine spells a key in
- * its state partition (the key as given, or its JSON): the sort keys are what tests check.
+ * Finding a key's items among a run's keyed state without depending on how the engine spells a
+ * key in its state partition (the key as given, or its JSON), nor on which backend keeps it
+ * (per-key items in the store, or each shard's log-structured state, restored read-only).
  */
-import type { MemoryStore } from '../../../lib/state/memory-store.ts';
+import type { Plan } from '../../../lib/plan/plan.ts';
+import { keyedStateItems, type InspectServices } from '../../../lib/runtime/inspect.ts';
 import type { Item } from '../../../lib/state/store.ts';
 import { statePartition } from '../../../lib/state/keys.ts';
 
@@ -10,15 +12,20 @@ export function keyPartitions(operatorUid: string, key: string | number): Set<st
   return new Set([statePartition(operatorUid, String(key)), statePartition(operatorUid, JSON.stringify(key))]);
 }
 
+/** Every keyed state and timer item of a run (`replayInMemory`'s result, or anything with its store, streams and plan). */
+export async function stateDump(run: InspectServices & { plan: Plan }): Promise<Item[]> {
+  return keyedStateItems(run, run.plan);
+}
+
 /** Every state item of one key of one operator. */
-export function stateItemsOf(store: MemoryStore, operatorUid: string, key: string | number): Item[] {
+export function stateItemsOf(items: Item[], operatorUid: string, key: string | number): Item[] {
   const pks = keyPartitions(operatorUid, key);
-  return store.dump('state').filter((i) => pks.has(i.pk));
+  return items.filter((i) => pks.has(i.pk));
 }
 
 /** The item of one key with this sort key, if any. */
-export function stateItem(store: MemoryStore, operatorUid: string, key: string | number, sk: string): Item | undefined {
-  return stateItemsOf(store, operatorUid, key).find((i) => i.sk === sk);
+export function stateItem(items: Item[], operatorUid: string, key: string | number, sk: string): Item | undefined {
+  return stateItemsOf(items, operatorUid, key).find((i) => i.sk === sk);
 }
 
 /** The JSON value stored in an item's `v`, or undefined without an item. */

@@ -1,0 +1,127 @@
+/**
+ * The stored pieces of log-structured state, each against what it must give back: log entries
+ * form a chain from the checkpoint's head that skips entries no commit referenced and refuses
+ * to go on past a missing one; snapshots come back whole, or — for a shard born of a split —
+ * only the items of its range, reading only the parts of its key groups; a child's lineage is
+ * its parents' narrowed to its range.
+ */
+import { describe, expect, it } from 'vitest';
+import { hashKeyHex, hashKeyOf, keyGroupOf } from '../../../../lib/plan/partitioning.ts';
+import { decodeChanges, encodeChanges, readSegment, writeEntry } from '../../../../lib/state/log/changelog.ts';
+import { inheritLineage, inRange, type HexRange, type StateLineage } from '../../../../lib/state/log/lineage.ts';
+import { readSnapshot, writeSnapshot } from '../../../../lib/state/log/snapshot.ts';
+import { MemoryStore } from '../../../../lib/state/memory-store.ts';
+import type { Item } from '../../../../lib/state/store.ts';
+
+const PREFIX = 's#op#';
+const stateItem = (key: string, v: string, attrs: Record<string, string | number> = {}): Item => ({ table: 'state', pk: PREFIX + key, sk: 'v#-', attrs: { v, ...attrs } });
+const layout = { stage: 'op', shard: 'shardId-000000000000', keyGroups: 128, statePrefix: PREFIX };
+const count = () => ({ items: 0, bytes: 0 });
+const hex = (key: string) => hashKeyHex(hashKeyOf(key));
+const HALF: HexRange = ['00000000000000000000000000000000', '7fffffffffffffffffffffffffffffff'];
+const belongs = (item: Item, range: HexRange) => inRange(item, range, PREFIX);
+/** Characters that hardly deflate (hex of distinct hashes): sizes below do not depend on compression luck. */
+const noise = (seed: string, hashes: number) => Array.from({ length: hashes }, (_, j) => hex(`${seed}/${j}`)).join('');
+
+describe('changelog entries', () => {
+  it('pack a batch without the table and the native TTL attribute, and unpack to the same changes', () => {
+    const changes = { puts: [stateItem('a', '1', { exp: 5, expiresAt: 99 })], deletes: [{ table: 'state' as const, pk: PREFIX + 'b', sk: 'v#-' }] };
+    expect(decodeChanges(encodeChanges(changes))).toEqual({ puts: [stateItem('a', '1', { exp: 5 })], deletes: changes.deletes });
+  });
+
+  it('are read along the chain from the head: entries of attempts that never committed are skipped', async () => {
+    const store = new MemoryStore();
+    const write = (version: number, attempt: string, prev: string | undefined, v: string) =>
+      writeEntry(store, { ...layout, version, attempt, prev, packed: encodeChanges({ puts: [stateItem('k', v)], deletes: [] }), expiresAt: 1 });
+    const first = await write(1, 'aaaaaaaa', undefined, 'one');
+    await write(2, 'zzzzzzzz', first, 'crashed'); // its checkpoint was never written
+    const second = await write(2, 'bbbbbbbb', first, 'two');
+    const third = await write(5, 'cccccccc', second, 'five');
+    const values = async (after: number) => (await readSegment(store, 'op', { shard: layout.shard, after: 0, head: third }, count(), after)).map((c) => c.puts[0].attrs.v);
+    expect(await values(0)).toEqual(['one', 'two', 'five']);
+    expect(await values(1)).toEqual(['two', 'five']); // a copy at version 1 catches up with two entries
+    expect(await values(4)).toEqual(['five']);
+    expect(await values(5)).toEqual([]);
+  });
+
+  it('refuse to restore past a missing entry instead of skipping it', async () => {
+    const store = new MemoryStore();
+    const head = await writeEntry(store, { ...layout, version: 3, attempt: 'bbbbbbbb', prev: '000000000002#aaaaaaaa', packed: encodeChanges({ puts: [], deletes: [] }), expiresAt: 1 });
+    await expect(readSegment(store, 'op', { shard: layout.shard, after: 0, head }, count())).rejects.toThrow(/000000000002#aaaaaaaa .* is missing/);
+  });
+
+  it('too large for one item are written in parts and read back whole', async () => {
+    const store = new MemoryStore();
+    // Random-looking values hardly deflate: about 700 KB packed, three parts.
+    const puts = Array.from({ length: 4000 }, (_, i) => stateItem(`k${i}`, noise(`x${i}`, 8)));
+    const head = await writeEntry(store, { ...layout, version: 1, attempt: 'aaaaaaaa', prev: undefined, packed: encodeChanges({ puts, deletes: [] }), expiresAt: 1 });
+    const parts = store.dump('state').filter((i) => i.pk.startsWith('l#'));
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) expect(String(p.attrs.log).length).toBeLessThanOrEqual(300_000);
+    const [changes] = await readSegment(store, 'op', { shard: layout.shard, after: 0, head }, count());
+    expect(changes.puts).toEqual(puts);
+  });
+});
+
+describe('snapshots', () => {
+  const items = Array.from({ length: 300 }, (_, i) => stateItem(`key-${i}`, `value ${i}`));
+  const timer: Item = { table: 'state', pk: 't#op#1', sk: `E#0000000000000009#${hex('key-7')}#key-7#-`, attrs: { key: 'key-7', ns: '-', ts: 9, dom: 'E', hk: hex('key-7') } };
+  const broadcast = stateItem('#b@shardId-000000000000', 'table copy');
+
+  it('come back whole', async () => {
+    const store = new MemoryStore();
+    const { ref } = await writeSnapshot(store, layout, 's1', [...items, timer, broadcast], 1);
+    const back = await readSnapshot(store, layout, ref, count(), belongs);
+    expect(new Set(back.map((i) => JSON.stringify(i)))).toEqual(new Set([...items, timer, broadcast].map((i) => JSON.stringify(i))));
+  });
+
+  it('are cut by key group into parts that fit an item, and a child reads only the parts of its range', async () => {
+    const store = new MemoryStore();
+    // Large values: several parts of contiguous key groups.
+    const big = Array.from({ length: 600 }, (_, i) => stateItem(`key-${i}`, noise(`v${i}`, 40)));
+    const { ref } = await writeSnapshot(store, layout, 's2', [...big, timer, broadcast], 1);
+    expect(ref.groups.length).toBeGreaterThan(2);
+    expect(ref.groups).toEqual([...ref.groups].sort((a, b) => a - b));
+    for (const p of store.dump('state').filter((i) => i.pk.startsWith('m#'))) expect(String(p.attrs.part).length).toBeLessThanOrEqual(350_000);
+
+    const c = count();
+    const lower = await readSnapshot(store, layout, { ...ref, range: HALF }, c, belongs);
+    const expected = [...big, timer].filter((i) => belongs(i, HALF));
+    // Exactly the items of the range, and the shard's broadcast state (which every child takes over).
+    expect(new Set(lower.map((i) => i.pk + i.sk))).toEqual(new Set([...expected, broadcast].map((i) => i.pk + i.sk)));
+    expect(c.items).toBeLessThan(ref.groups.length);
+    const lastGroupOfHalf = keyGroupOf(BigInt('0x' + HALF[1]), 128);
+    expect(c.items).toBe(ref.groups.filter((g) => g <= lastGroupOfHalf).length);
+  });
+
+  it('refuse to restore from a missing part', async () => {
+    const store = new MemoryStore();
+    const { ref } = await writeSnapshot(store, layout, 's3', items, 1);
+    await store.writeBatch([], [{ table: 'state', pk: 'm#op#shardId-000000000000', sk: 's3#00000' }]);
+    await expect(readSnapshot(store, layout, ref, count(), belongs)).rejects.toThrow(/s3#00000 .* is missing/);
+  });
+});
+
+describe('a child shard’s lineage', () => {
+  const parent: StateLineage = { snapshots: [{ shard: 'p', id: 's', groups: [0] }], logs: [{ shard: 'p', after: 4, head: '000000000009#aaaaaaaa' }], logBytes: 10, snapshotBytes: 20, since: 5 };
+  const FULL: HexRange = ['00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff'];
+
+  it('is its parents’ snapshots and logs narrowed to its range', () => {
+    const child = inheritLineage(HALF, [{ range: FULL, lineage: parent }]);
+    expect(child).toEqual({ snapshots: [{ ...parent.snapshots[0], range: HALF }], logs: [{ ...parent.logs[0], range: HALF }], logBytes: 10, snapshotBytes: 20, since: 5 });
+  });
+
+  it('after a merge, holds both parents’ within their own ranges; a grandchild narrows further', () => {
+    const upper: HexRange = ['80000000000000000000000000000000', FULL[1]];
+    const merged = inheritLineage(FULL, [{ range: HALF, lineage: parent }, { range: upper, lineage: { ...parent, snapshots: [{ shard: 'q', id: 't', groups: [64] }], since: 3 } }])!;
+    expect(merged.snapshots.map((s) => [s.shard, s.range])).toEqual([['p', HALF], ['q', upper]]);
+    expect(merged.since).toBe(3);
+    const quarter: HexRange = ['40000000000000000000000000000000', 'bfffffffffffffffffffffffffffffff'];
+    const grandchild = inheritLineage(quarter, [{ range: FULL, lineage: merged }])!;
+    expect(grandchild.snapshots.map((s) => s.range)).toEqual([['40000000000000000000000000000000', HALF[1]], [upper[0], 'bfffffffffffffffffffffffffffffff']]);
+  });
+
+  it('is nothing when no parent kept state', () => {
+    expect(inheritLineage(HALF, [{ range: FULL, lineage: undefined }])).toBeUndefined();
+  });
+});
