@@ -172,9 +172,23 @@ export function quietOnItsOwn(cp: Checkpoint, now: number, busyWithinMs: number)
 }
 
 /**
+ * After this container ticked the shard, when its checkpoint should show the tick's commit
+ * (`busyWithinMs` later: Lambda polls a shard about once a second), so that a pass can plan
+ * from the timers the commit leaves instead of waiting out the retick delay. Infinity once
+ * that moment has passed or the commit is there: then {@link tickDueAt} says when to tick again.
+ */
+function tickCommittedBy(shard: ShardToSweep, rules: TickRules, now: number): number {
+  const { lastTickAt, checkpoint } = shard;
+  if (lastTickAt === undefined || checkpoint.updatedAt >= lastTickAt) return Infinity;
+  const at = lastTickAt + rules.busyWithinMs;
+  return at > now ? at : Infinity;
+}
+
+/**
  * When, after the pass at `window.now` and before `window.until`, the next pass is needed:
- * the earliest {@link tickDueAt} of the shards that are {@link quietOnItsOwn}, no sooner than
- * `minIntervalMs` after this pass. Undefined: none; the next scheduled invocation looks again.
+ * the earliest {@link tickDueAt} of the shards that are {@link quietOnItsOwn} (or, for a shard
+ * just ticked, the moment its tick should be committed, to see its next timer), no sooner
+ * than `minIntervalMs` after this pass. Undefined: none; the next scheduled invocation looks.
  *
  * A shard its upstreams keep busy fires its own timers at each batch, so it is not waited
  * for: should it fall quiet, a later pass of this invocation or the next invocation sees it.
@@ -190,7 +204,9 @@ export function quietOnItsOwn(cp: Checkpoint, now: number, busyWithinMs: number)
 export function nextPassAt(shards: readonly ShardToSweep[], rules: TickRules, window: PassWindow): number | undefined {
   let earliest = Infinity;
   for (const shard of shards) {
-    if (quietOnItsOwn(shard.checkpoint, window.now, rules.busyWithinMs)) earliest = Math.min(earliest, tickDueAt(shard, rules));
+    if (!quietOnItsOwn(shard.checkpoint, window.now, rules.busyWithinMs)) continue;
+    const due = tickDueAt(shard, rules);
+    if (due < Infinity) earliest = Math.min(earliest, due, tickCommittedBy(shard, rules, window.now));
   }
   const at = Math.max(earliest, window.now + window.minIntervalMs);
   return at < window.until ? at : undefined;

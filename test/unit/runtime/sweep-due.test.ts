@@ -137,8 +137,17 @@ describe('nextPassAt', () => {
     expect(nextPassAt([shard({ ...quiet, nextTimer: { E: NO_TIMER, P: T + 59_500 } })], RULES, window(T + 59_200))).toBeUndefined();
   });
 
-  it('follows up a tick after the retick delay: it may have been lost, or the shard may have a next timer', () => {
-    expect(nextPassAt([shard({ ...quiet, nextTimer: { E: NO_TIMER, P: T - 5_000 } }, T)], RULES, window(T))).toBe(T + 15_000);
+  it('looks again 5 s after a tick, to plan from the timers its commit leaves', () => {
+    const ticked = shard({ ...quiet, nextTimer: { E: NO_TIMER, P: T - 5_000 } }, T);
+    expect(nextPassAt([ticked], RULES, window(T))).toBe(T + 5_000);
+    // Committed at T + 1.2 s, the next timer at T + 40 s: ticked then (the retick delay is over by T + 15 s).
+    const committed = shard({ ...quiet, updatedAt: T + 1_200, nextTimer: { E: NO_TIMER, P: T + 40_000 } }, T);
+    expect(nextPassAt([committed], RULES, window(T + 5_000))).toBe(T + 40_000);
+    expect(nextPassAt([{ ...committed, checkpoint: { ...committed.checkpoint, nextTimer: NONE } }], RULES, window(T + 5_000))).toBeUndefined();
+  });
+
+  it('ticks again after 15 s when the tick has not been committed by then: it may have been lost', () => {
+    expect(nextPassAt([shard({ ...quiet, nextTimer: { E: NO_TIMER, P: T - 5_000 } }, T)], RULES, window(T + 5_000))).toBe(T + 15_000);
   });
 
   it('waits for a shard woken by a tick (of another container) until its commit is 5 s old', () => {

@@ -28,13 +28,21 @@ describe('a sweep pass', () => {
     const first = await sweepOnce(world.job, world.plan, world.services, { now: T, ticked, nextPassWithin: within });
     expect(first.ticks).toEqual([{ stage: world.keyed.id, shard: overdue, watermark: undefined }]);
     expect(await world.tickedShards()).toEqual([overdue]);
-    // The busy shard fires its own timer at T + 10 s; the tick of `overdue` is checked on 15 s later, before `later` is due.
-    expect(first.nextPassAt).toBe(T + 15_000);
+    // The busy shard fires its own timer at T + 10 s; `overdue` is looked at again when its tick should be committed.
+    expect(first.nextPassAt).toBe(T + 5_000);
 
-    // Nothing committed since (the tick was lost; `busy` got no more data): both are ticked.
-    const second = await sweepOnce(world.job, world.plan, world.services, { now: T + 15_000, ticked, nextPassWithin: within });
-    expect(second.ticks.map((t) => t.shard).sort()).toEqual([overdue, busy].sort());
+    // The stage committed the tick (its next timer at T + 40 s); `busy` got more data.
+    await world.setKeyed(overdue, { nextTimer: { E: NO_TIMER, P: T + 40_000 }, updatedAt: T + 1_000, lastDataAt: LONG_AGO });
+    await world.setKeyed(busy, { nextTimer: { E: NO_TIMER, P: T + 30_000 }, updatedAt: T + 4_200, lastDataAt: T + 4_000 });
+    const second = await sweepOnce(world.job, world.plan, world.services, { now: T + 5_000, ticked, nextPassWithin: within });
+    expect(second.ticks).toEqual([]);
     expect(second.nextPassAt).toBe(T + 20_000);
+
+    // Then `busy` fell quiet: at T + 20 s it is ticked with `later`, its timer overdue.
+    await world.setKeyed(busy, { nextTimer: { E: NO_TIMER, P: T + 9_000 }, updatedAt: T + 4_200, lastDataAt: T + 4_000 });
+    const third = await sweepOnce(world.job, world.plan, world.services, { now: T + 20_000, ticked, nextPassWithin: within });
+    expect(third.ticks.map((t) => t.shard).sort()).toEqual([later, busy].sort());
+    expect(third.nextPassAt).toBe(T + 25_000);
   });
 
   it('does not plan a next pass unless asked (a single pass: the local runner, the cost tool)', async () => {
@@ -88,10 +96,11 @@ describe('the sweep handler', () => {
     const invocation = createSweepHandler(world.job, () => world.services)({}, lambdaContext(70_000));
     await vi.advanceTimersByTimeAsync(60_000);
     const { passes, waitedMs } = await invocation;
-    // Due at T + 20 s; nothing consumes the tick, so it is sent again every 15 s until the minute is over.
-    expect(passes.map((p) => p.ticks.length)).toEqual([0, 1, 1, 1]);
-    expect(passes.map((p) => p.nextPassAt)).toEqual([T + 20_000, T + 35_000, T + 50_000, undefined]);
-    expect(waitedMs).toBe(50_000);
+    // Due at T + 20 s. Nothing consumes the tick: 5 s later it is not committed, so it is sent again
+    // 15 s after the first, and so on until the minute is over.
+    expect(passes.map((p) => p.ticks.length)).toEqual([0, 1, 0, 1, 0, 1, 0]);
+    expect(passes.map((p) => p.nextPassAt)).toEqual([20, 25, 35, 40, 50, 55, undefined].map((s) => (s === undefined ? s : T + s * 1_000)));
+    expect(waitedMs).toBe(55_000);
   });
 
   it('makes a single pass when invoked with { once: true }, whatever is due later', async () => {
