@@ -35,8 +35,9 @@ export interface SweepWorld {
   job: Job;
   plan: ReturnType<typeof planJob>;
   services: RuntimeServices;
-  /** The keyed stage's id and its shards' ids. */
-  keyed: { id: string; shards: string[] };
+  streams: MemoryStreams;
+  /** The keyed stage's id, input stream and its shards' ids. */
+  keyed: { id: string; stream: string; shards: string[] };
   sourceShards: string[];
   setClock(now: number): void;
   /** Stores a keyed shard's checkpoint: no timers and long quiet, but for `patch`. */
@@ -60,7 +61,8 @@ export async function openSweepWorld(options: { idle: boolean; keyedShards: numb
     job,
     plan,
     services,
-    keyed: { id: keyed.id, shards: streams.shardList(keyed.input.stream).map((s) => s.shardId) },
+    streams,
+    keyed: { id: keyed.id, stream: keyed.input.stream, shards: streams.shardList(keyed.input.stream).map((s) => s.shardId) },
     sourceShards: streams.shardList(source.input.stream).map((s) => s.shardId),
     setClock: (now) => void (clock = now),
     setKeyed: (shard, patch) => put(keyed.id, shard, { ...initialCheckpoint(), version: 1, nextTimer: { E: NO_TIMER, P: NO_TIMER }, ...patch }),

@@ -45,6 +45,17 @@ describe('a sweep pass', () => {
     expect(third.nextPassAt).toBe(T + 25_000);
   });
 
+  it('plans the first tick of the children of a split shard, whose timers are unknown, once their parent is 5 s quiet', async () => {
+    const world = await openSweepWorld({ idle: false, keyedShards: 1, sourceShards: 1, now: T });
+    const [parent] = world.streams.shardList(world.keyed.stream);
+    await world.setKeyed(parent.shardId, { nextTimer: { E: NO_TIMER, P: T + 600_000 }, updatedAt: T - 2_000, lastDataAt: LONG_AGO });
+    const children = world.streams.splitShard(world.keyed.stream, parent.shardId, parent.start + (parent.end - parent.start) / 2n);
+    const first = await sweepOnce(world.job, world.plan, world.services, { now: T, nextPassWithin: within });
+    expect(first).toMatchObject({ ticks: [], nextPassAt: T + 3_000 });
+    const second = await sweepOnce(world.job, world.plan, world.services, { now: T + 3_000, nextPassWithin: within });
+    expect(second.ticks.map((t) => t.shard).sort()).toEqual(children.map((c) => c.shardId).sort());
+  });
+
   it('does not plan a next pass unless asked (a single pass: the local runner, the cost tool)', async () => {
     const world = await openSweepWorld({ idle: false, keyedShards: 1, sourceShards: 1, now: T });
     await world.setKeyed(world.keyed.shards[0], { nextTimer: { E: NO_TIMER, P: T + 20_000 }, updatedAt: LONG_AGO });
