@@ -122,7 +122,7 @@ export function createSweepHandler(job: Job, makeServices?: () => RuntimeService
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       periodMs,
       remainingMs: context?.getRemainingTimeInMillis?.(),
-      minIntervalMs: Number(process.env.EDDY_SWEEP_INTERVAL_MS ?? SWEEP_MIN_INTERVAL_MS),
+      minIntervalMs: Number(process.env.EDDY_SWEEP_INTERVAL_MS) || SWEEP_MIN_INTERVAL_MS, // unset, 0 or not a number: 1 s
       once: event.once,
     });
   });
