@@ -12,7 +12,8 @@ import { planJob } from '../plan/planner.ts';
 import { runBatch, type BatchResult } from './batch.ts';
 import { ChaosCrash } from './chaos.ts';
 import { metricsEnabled, StageMetrics } from './metrics.ts';
-import { sweepOnce, type SweepResult } from './sweep.ts';
+import { sweepOnce } from './sweep.ts';
+import { runSweepInvocation, schedulePeriodMs, SWEEP_MIN_INTERVAL_MS, type SweepInvocationResult, type SweepPass } from './sweep-invocation.ts';
 import { StageTask, type RuntimeServices } from './task.ts';
 
 const logger = new Logger({ serviceName: 'eddy', logLevel: (process.env.EDDY_LOG_LEVEL as 'INFO') ?? 'WARN' });
@@ -93,9 +94,11 @@ export function createStageHandler(job: Job, stageId: string, makeServices?: () 
 }
 
 /**
- * The sweep handler: on a `rate(1 minute)` schedule it loops inside the invocation for
- * sub-minute resolution (every `EDDY_SWEEP_INTERVAL_MS`, default 5 s) until the time budget
- * is nearly spent. Invoked with `{ "once": true }` it makes a single pass.
+ * The sweep handler, on the plan's schedule (`rate(1 minute)`): each invocation makes one pass
+ * and returns at once unless a shard that gets no data needs a tick before the next scheduled
+ * invocation; then it sleeps until exactly that moment and passes again (sweep-invocation.ts).
+ * Passes are at least `EDDY_SWEEP_INTERVAL_MS` apart (default 1 s). Invoked with
+ * `{ "once": true }` it makes a single pass. Returns the passes and the time spent waiting.
  *
  * @example
  * ```ts
@@ -106,17 +109,21 @@ export function createSweepHandler(job: Job, makeServices?: () => RuntimeService
   const plan = planJob(job.graph);
   let services: RuntimeServices | undefined;
   const ticked = new Map<string, number>();
-  return middy(async (event: { once?: boolean } = {}, context?: Partial<Context>): Promise<{ passes: SweepResult[] }> => {
-    services ??= makeServices ? makeServices() : servicesFromEnvironment(job, plan);
-    const interval = Number(process.env.EDDY_SWEEP_INTERVAL_MS ?? 5000);
-    const passes: SweepResult[] = [];
-    for (;;) {
-      const pass = await sweepOnce(job, plan, services, { now: services.wallClock(), ticked });
-      if (pass.ticks.length > 0) logger.info('sweep', { ...pass });
-      passes.push(pass);
-      const remaining = context?.getRemainingTimeInMillis?.() ?? 0;
-      if (event.once || remaining < interval + 5000) return { passes };
-      await new Promise((resolve) => setTimeout(resolve, interval));
-    }
+  const periodMs = schedulePeriodMs(plan.sweep?.schedule);
+  return middy(async (event: { once?: boolean } = {}, context?: Partial<Context>): Promise<SweepInvocationResult> => {
+    const runtime = (services ??= makeServices ? makeServices() : servicesFromEnvironment(job, plan));
+    const pass: SweepPass = async (options) => {
+      const result = await sweepOnce(job, plan, runtime, { ...options, ticked });
+      if (result.ticks.length > 0) logger.info('sweep', { ...result });
+      return result;
+    };
+    return runSweepInvocation(pass, {
+      clock: () => runtime.wallClock(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      periodMs,
+      remainingMs: context?.getRemainingTimeInMillis?.(),
+      minIntervalMs: Number(process.env.EDDY_SWEEP_INTERVAL_MS) || SWEEP_MIN_INTERVAL_MS, // unset, 0 or not a number: 1 s
+      once: event.once,
+    });
   });
 }
