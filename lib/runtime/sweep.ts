@@ -11,6 +11,7 @@
  * passes, in sweep-invocation.ts.
  */
 import type { Job } from '../api/job.ts';
+import { DEFAULT_CHANGELOG_OPTIONS } from '../plan/graph.ts';
 import { sourceStageId, stageById, type Plan, type PlanStage } from '../plan/plan.ts';
 import { readStageCheckpoints, type Checkpoint } from './checkpoint.ts';
 import { putAll } from './emitter.ts';
@@ -65,7 +66,7 @@ export async function sweepOnce(job: Job, plan: Plan, services: RuntimeServices,
   const rules: TickRules = {
     busyWithinMs: options.busyWithinMs ?? BUSY_WITHIN_MS,
     retickAfterMs: options.retickAfterMs ?? RETICK_AFTER_MS,
-    otherTickDueAt: options.otherTickDueAt,
+    otherTickDueAt: options.otherTickDueAt ?? stateRefreshDueAt(plan),
     idleAdvance: plan.options.idleWatermarkAdvance ? await readIdleAdvance(job, plan, services) : undefined,
   };
   const idleWatermark = idleWatermarkAt(rules.idleAdvance, now);
@@ -91,6 +92,16 @@ export async function sweepOnce(job: Job, plan: Plan, services: RuntimeServices,
   }
   if (nextPassWithin) result.nextPassAt = nextPassAt(seen, rules, { now, ...nextPassWithin });
   return result;
+}
+
+/**
+ * Log-structured state must be rewritten before DynamoDB's TTL reaches the oldest item its
+ * checkpoint names: a quiet shard is ticked when that is due, and its batch writes a snapshot
+ * (lib/runtime/log-commit.ts, `maxAgeMs`).
+ */
+function stateRefreshDueAt(plan: Plan): (checkpoint: Checkpoint) => number | undefined {
+  const { maxAgeMs } = { ...DEFAULT_CHANGELOG_OPTIONS, ...plan.options.changelog };
+  return (cp) => (cp.state ? cp.state.since + maxAgeMs : undefined);
 }
 
 /** The open shards of a stage with the checkpoint each resumes from, those that ended or never committed left out. */

@@ -56,6 +56,17 @@ describe('a sweep pass', () => {
     expect(second.ticks.map((t) => t.shard).sort()).toEqual(children.map((c) => c.shardId).sort());
   });
 
+  it('ticks a quiet shard whose log-structured state is a day old, so that it writes a snapshot before TTL reaches its items', async () => {
+    const world = await openSweepWorld({ idle: false, keyedShards: 2, sourceShards: 1, now: T });
+    const [old, fresh] = world.keyed.shards;
+    const lineage = (since: number) => ({ snapshots: [], logs: [{ shard: 'x', after: 0, head: '000000000001#aaaaaaaa' }], logBytes: 100, snapshotBytes: 0, since });
+    await world.setKeyed(old, { nextTimer: { E: NO_TIMER, P: NO_TIMER }, updatedAt: LONG_AGO, lastDataAt: LONG_AGO, state: lineage(T - 86_400_000) });
+    await world.setKeyed(fresh, { nextTimer: { E: NO_TIMER, P: NO_TIMER }, updatedAt: LONG_AGO, lastDataAt: LONG_AGO, state: lineage(T - 86_400_000 + 30_000) });
+    const pass = await sweepOnce(world.job, world.plan, world.services, { now: T, nextPassWithin: within });
+    expect(pass.ticks).toEqual([{ stage: world.keyed.id, shard: old, watermark: undefined }]);
+    expect(pass.nextPassAt).toBe(T + 5_000); // `old`'s tick commit is looked at; `fresh` comes due at T + 30 s, after it
+  });
+
   it('does not plan a next pass unless asked (a single pass: the local runner, the cost tool)', async () => {
     const world = await openSweepWorld({ idle: false, keyedShards: 1, sourceShards: 1, now: T });
     await world.setKeyed(world.keyed.shards[0], { nextTimer: { E: NO_TIMER, P: T + 20_000 }, updatedAt: LONG_AGO });
