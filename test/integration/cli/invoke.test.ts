@@ -13,11 +13,17 @@ import { invokeCommand } from '../../../lib/cli/invoke-command.ts';
 import { createClients, resolveAwsTarget, type AwsClients } from '../../../lib/aws/config.ts';
 import { DynamoDbStore } from '../../../lib/aws/dynamodb-store.ts';
 import { KinesisShardReader } from '../../../lib/aws/kinesis-shard-reader.ts';
+import job from '../../../functions/order-timeout/job.ts';
+import { servicesFromEnvironment } from '../../../lib/aws/services.ts';
+import { planJob } from '../../../lib/plan/planner.ts';
+import { stageStateView } from '../../../lib/runtime/inspect.ts';
 import { readCheckpoint } from '../../../lib/runtime/checkpoint.ts';
 import { decodeEnvelopes } from '../../../lib/runtime/envelope.ts';
 import { EVENTS_DIR, manifest } from '../../events/regenerate.ts';
 import { localEndpoints } from '../../support/stack.ts';
 import { eddyWith } from './support.ts';
+
+const plan = planJob(job.graph);
 
 const T0 = 1_700_000_000_000;
 const SOURCE_EVENT = 'test/events/order-timeout/source-orders.json';
@@ -85,13 +91,15 @@ describe('eddy invoke', () => {
 
     // The event's watermark (T0 + 5999) passed o-1's PAID at T0 + 4000: paid, settled. o-3 waits for its deadline.
     expect(await lines(join(out, 'paid.jsonl'))).toEqual([{ orderId: 'o-1', userId: 'u-1', createdTs: T0, paidTs: T0 + 4000 }]);
-    const state = async (key: string) => Object.fromEntries((await t.store.query('state', `s#order-timeout#"${key}"`)).map((i) => [i.sk, JSON.parse(String(i.attrs.v))]));
+    // Read the way `eddy state get` does: through the stage's state backend (log-structured: restored from the shard's checkpoint).
+    const view = await stageStateView(servicesFromEnvironment(job, plan, t.env), plan, 'order-timeout');
+    const state = async (key: string) => Object.fromEntries((await view.query('state', `s#order-timeout#"${key}"`)).map((i) => [i.sk, JSON.parse(String(i.attrs.v))]));
     expect(await state('o-1')).toEqual({ 'created#-': { userId: 'u-1', createdTs: T0 }, 'outcome#-': 'paid' });
     expect(await state('o-3')).toEqual({ 'created#-': { userId: 'u-1', createdTs: T0 + 10_000 } });
     expect(await state('o-4')).toEqual({ 'pending-paid#-': [[T0 + 11_000, expect.any(Number)]] }); // a PAID before its CREATED waits
     expect(await state('o-2')).toEqual({}); // its key belongs to the other shard: not in this event
     const timers = [];
-    for (let p = 0; p < 4; p++) timers.push(...(await t.store.query('state', `t#order-timeout#${p}`)).map((i) => [i.attrs.key, i.attrs.ts]));
+    for (let p = 0; p < 4; p++) timers.push(...(await view.query('state', `t#order-timeout#${p}`)).map((i) => [i.attrs.key, i.attrs.ts]));
     expect(timers).toEqual([['"o-3"', T0 + 10_000 + 180_000]]);
     expect((await readCheckpoint(t.store, 'order-timeout', shard))?.seq).toBe(event.Records.at(-1).kinesis.sequenceNumber);
   });

@@ -14,6 +14,8 @@ import { DynamoDbStore } from '../../../lib/aws/dynamodb-store.ts';
 import { provisionPlan } from '../../../lib/aws/provision.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
 import { readCheckpoint } from '../../../lib/runtime/checkpoint.ts';
+import { servicesFromEnvironment } from '../../../lib/aws/services.ts';
+import { stageStateView } from '../../../lib/runtime/inspect.ts';
 import { localEndpoints } from '../../support/stack.ts';
 
 const run = promisify(execFile);
@@ -53,7 +55,8 @@ describe('serverless invoke local', () => {
     const shard = keyedEvent.Records[0].eventID.split(':')[0];
     expect(await invokeLocal('orderTimeout', 'test/events/order-timeout/order-timeout.json')).toEqual({ batchItemFailures: [] });
     expect((await readCheckpoint(store, 'order-timeout', shard))?.seq).toBe(keyedEvent.Records.at(-1).kinesis.sequenceNumber);
-    const outcome = await store.query('state', 's#order-timeout#"o-1"');
+    const plan = planJob(job.graph);
+    const outcome = await (await stageStateView(servicesFromEnvironment(job, plan, env), plan, 'order-timeout')).query('state', 's#order-timeout#"o-1"');
     expect(outcome.find((i) => i.sk === 'outcome#-')?.attrs.v).toBe('"paid"');
   }, 180_000);
 });

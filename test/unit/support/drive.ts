@@ -24,7 +24,7 @@ export type CrashPoint = 'before-commit' | 'after-commit' | undefined;
 /** A store whose commits can crash just before or just after they are applied. */
 export class CrashingStore implements KeyValueStore {
   next: () => CrashPoint = () => undefined;
-  constructor(readonly inner: MemoryStore) {}
+  constructor(readonly inner: KeyValueStore) {}
   batchGet(keys: Parameters<KeyValueStore['batchGet']>[0]) {
     return this.inner.batchGet(keys);
   }
@@ -68,16 +68,21 @@ export interface DriveOptions {
   maxInvocations?: number;
   /** Sees the result of every committed batch. */
   onBatch?: (result: BatchResult) => void;
+  /** The store to run on (default: a fresh in-memory one); e.g. DynamoDB Local's. */
+  store?: KeyValueStore;
+  /** Wall-clock time (default 0; a store that applies native TTL needs the real one). */
+  wallClock?: () => number;
 }
 
 export async function driveToEnd(job: Job, inputs: Record<string, string[]>, options: DriveOptions = {}) {
   const plan = planJob(job.graph);
-  const store = new MemoryStore();
+  // Tests that pass their own store read it through the store they passed.
+  const store = (options.store ?? new MemoryStore()) as MemoryStore;
   const crashing = new CrashingStore(store);
   const streams = new MemoryStreams();
   for (const s of plan.streams) streams.createStream(s.name, s.shards);
   const sinks = new MemorySinkWriter();
-  const services: RuntimeServices = { store: crashing, streams, sinks, processingTime: 'event', wallClock: () => 0 };
+  const services: RuntimeServices = { store: crashing, streams, sinks, processingTime: 'event', wallClock: options.wallClock ?? (() => 0) };
   for (const stage of plan.stages.filter((s) => s.kind === 'source')) {
     await feedSource(job, services, stage.input.source!, stage.input.stream, inputs[stage.input.source!] ?? []);
     await endSource(services, stage.input.stream);
