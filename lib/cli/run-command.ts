@@ -9,6 +9,7 @@ import { tryLock } from '../local/pid-lock.ts';
 import { endSource, feedSource } from '../local/replay.ts';
 import type { BatchResult } from '../runtime/batch.ts';
 import { readCheckpoint } from '../runtime/checkpoint.ts';
+import { stageById } from '../plan/plan.ts';
 import { createSweepHandler } from '../runtime/handler.ts';
 import { countPendingTimers } from '../runtime/inspect.ts';
 import { loadJob } from './load-job.ts';
@@ -83,6 +84,15 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
     t.fired += r.timersFired;
     t.watermark = Math.max(t.watermark, r.watermark);
     totals.set(r.stage, t);
+    if (r.state) (heldTimers.get(r.stage) ?? heldTimers.set(r.stage, new Map()).get(r.stage)!).set(r.shard, r.state.heldTimers);
+  };
+  /** Log-structured stages: the timers each shard held after its last batch (no restore from DynamoDB for a status line). */
+  const heldTimers = new Map<string, Map<string, number>>();
+  const pendingTimers = async (stageId: string) => {
+    const byShard = heldTimers.get(stageId) ?? new Map<string, number>();
+    const open = (await services.streams.listShards(stageById(plan, stageId).input.stream)).filter((s) => !s.closed);
+    if (open.every((s) => byShard.has(s.shardId))) return open.reduce((n, s) => n + byShard.get(s.shardId)!, 0);
+    return countPendingTimers(services, plan, stageId); // a shard that has not run yet in this session: read what is stored
   };
   // No resource prefix: the names are stable per data dir, so this run finds the streams, tables and checkpoints of the last.
   const local = await openLocalJob(job, { endpoints, outDir, processingTime: 'system', onBatch });
@@ -118,7 +128,7 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
     const printStatus = async () => {
       for (const stage of plan.stages) {
         const t = totals.get(stage.id) ?? { in: 0, out: 0, dead: 0, fired: 0, late: 0, held: 0, watermark: MIN_WATERMARK };
-        const pending = stage.stateful ? ` timers pending=${await countPendingTimers(services, plan, stage.id)} fired=${t.fired}` : '';
+        const pending = stage.stateful ? ` timers pending=${await pendingTimers(stage.id)} fired=${t.fired}` : '';
         const held = t.held > 0 ? ` held-for-bootstrap=${t.held}` : '';
         say(`[${stage.id}] records in=${t.in} out=${t.out} dead-letters=${t.dead}${stage.stateful ? ` late=${t.late}` : ''}${held}${pending} watermark=${formatWatermark(t.watermark)}`);
       }

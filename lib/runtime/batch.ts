@@ -134,7 +134,7 @@ async function commit(task: StageTask, run: SourceBatch | KeyedBatch, checkpoint
         faults: task.services.faults,
       });
       const access = run.result.state!;
-      Object.assign(access, { heldItems: state.size, heldBytes: state.heldBytes });
+      Object.assign(access, { heldItems: state.size, heldBytes: state.heldBytes, heldTimers: state.timers });
       return materialized ? 'snapshot' : 'log';
     } catch (error) {
       task.shardState = undefined; // changed in place before the commit point: its version is unknown now

@@ -28,6 +28,8 @@ export interface StateAccess {
   /** What the container holds for this shard after the batch: items, and their stored size in bytes. */
   heldItems: number;
   heldBytes: number;
+  /** Of the held items, pending timers. */
+  heldTimers: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function openShardState(
   const count: ReadCount = { items: 0, bytes: 0 };
   const done = (state: ShardState, access: StateAccess['access']) => {
     state.version = version;
-    return { state, access: { access, bytesRead: count.bytes, itemsRead: count.items, heldItems: state.size, heldBytes: state.heldBytes } };
+    return { state, access: { access, bytesRead: count.bytes, itemsRead: count.items, heldItems: state.size, heldBytes: state.heldBytes, heldTimers: state.timers } };
   };
   if (cached && cached.version === version) return done(cached, 'hit');
   // No lineage: the shard never changed state; an empty copy is as good as any.

@@ -31,6 +31,7 @@ const compositeKey = (pk: string, sk: string) => pk + SEP + sk;
 export class ShardState implements StateReader {
   private readonly tree = new BTree<string, Item>(undefined, byCodeUnit);
   private bytes = 0;
+  private timerItems = 0;
 
   /** @param version the checkpoint version this copy is the state of */
   constructor(public version: number) {}
@@ -38,6 +39,11 @@ export class ShardState implements StateReader {
   /** Items held. */
   get size(): number {
     return this.tree.size;
+  }
+
+  /** Pending timers held (their items are in `t#` partitions). */
+  get timers(): number {
+    return this.timerItems;
   }
 
   /** Approximate stored bytes of the items held (names and values as characters). */
@@ -95,6 +101,7 @@ export class ShardState implements StateReader {
       const old = this.tree.get(id);
       if (old) {
         this.bytes -= approximateBytes(old);
+        if (isTimer(old)) this.timerItems--;
         this.tree.delete(id);
       }
     }
@@ -102,6 +109,7 @@ export class ShardState implements StateReader {
       const id = compositeKey(item.pk, item.sk);
       const old = this.tree.get(id);
       if (old) this.bytes -= approximateBytes(old);
+      else if (isTimer(item)) this.timerItems++;
       this.bytes += approximateBytes(item);
       this.tree.set(id, item);
     }
@@ -111,6 +119,8 @@ export class ShardState implements StateReader {
     this.tree.forRange(prefix, prefix + '\uffff', true, (_: string, item: Item) => visit(item));
   }
 }
+
+const isTimer = (item: Item) => item.pk.startsWith('t#');
 
 /** Names and values as characters: what an item costs to keep, near enough for reporting a container's memory. */
 function approximateBytes(item: Item): number {
