@@ -25,6 +25,8 @@ export type GraphNode =
    */
   | {
       id: number; kind: 'process'; input: number; other?: number; uid: string; parallelism?: number;
+      /** This stage's batching window, overriding the job's `maximumBatchingWindowInSeconds`. */
+      batchingWindowSeconds?: number;
       fn: KeyedProcessFunction<any, any, any> | KeyedCoProcessFunction<any, any, any, any> | AnyBroadcastFunction;
       bootstrap?: (value: any) => boolean;
     }
@@ -70,7 +72,8 @@ export interface JobOptions {
   /**
    * Lambda waits up to this long to fill a batch before it invokes a stage (0-300, default 0:
    * invoke as soon as records are there). Larger windows mean fuller batches, fewer
-   * invocations and commits, and more latency.
+   * invocations and commits, and more latency. A stage may override it with its own
+   * `batchingWindowSeconds` (an option of its source or its keyed operator).
    */
   maximumBatchingWindowInSeconds?: number;
   /**
@@ -119,6 +122,8 @@ export class JobGraph {
   constructor(readonly name: string, readonly options: Required<JobOptions>) {}
 
   add(node: NewGraphNode): number {
+    if (node.kind === 'process') checkBatchingWindow(node.batchingWindowSeconds, `operator ${node.uid}`);
+    if (node.kind === 'source') checkBatchingWindow(node.source.batchingWindowSeconds, `source ${node.source.name}`);
     const id = this.nodes.length;
     this.nodes.push({ ...node, id } as GraphNode);
     return id;
@@ -133,5 +138,16 @@ export class JobGraph {
   /** Nodes that read from `id`, in definition order. */
   consumers(id: number): GraphNode[] {
     return this.nodes.filter((n) => n.kind !== 'source' && (n.input === id || (n.kind === 'union' && n.others.includes(id)) || ((n.kind === 'process' || n.kind === 'coProcessFn') && n.other === id)));
+  }
+}
+
+/** Lambda's largest `MaximumBatchingWindowInSeconds`. */
+export const MAX_BATCHING_WINDOW_SECONDS = 300;
+
+/** A stage's own window is refused where it is set; the job-wide one where the job deploys (serverless.ts). */
+function checkBatchingWindow(seconds: number | undefined, what: string): void {
+  if (seconds === undefined) return;
+  if (!(Number.isInteger(seconds) && seconds >= 0 && seconds <= MAX_BATCHING_WINDOW_SECONDS)) {
+    throw new Error(`${what}: batchingWindowSeconds must be an integer from 0 to ${MAX_BATCHING_WINDOW_SECONDS} (Lambda's MaximumBatchingWindowInSeconds), got ${seconds}`);
   }
 }

@@ -35,6 +35,7 @@ export interface PlanStage {
 }
 
 export interface EventSourceSettings {
+  /** The stage's own `batchingWindowSeconds` if it has one, else the job's. */
   maximumBatchingWindowInSeconds: number;
   /**
    * Always 1: one invocation per shard at a time. A shard's records are processed serially

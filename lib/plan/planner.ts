@@ -32,7 +32,7 @@ export function planJob(graph: JobGraph): Plan {
       upstream: [],
       stateful: entry.kind === 'process',
       batchSize: graph.options.batchSize,
-      eventSource: eventSourceSettings(graph, entry.kind === 'source'),
+      eventSource: eventSourceSettings(graph, entry),
     };
   });
   const stageIds = new Set<string>();
@@ -98,11 +98,16 @@ export function planJob(graph: JobGraph): Plan {
   };
 }
 
-/** A stage's event source mapping from the job's options (Lambda's limits are checked where it is deployed: serverless.ts). */
-function eventSourceSettings(graph: JobGraph, source: boolean): EventSourceSettings {
+/**
+ * A stage's event source mapping from the job's options and the stage's own settings on its
+ * entry node (Lambda's limits are checked where it is deployed: serverless.ts).
+ */
+function eventSourceSettings(graph: JobGraph, entry: GraphNode): EventSourceSettings {
   const o = graph.options;
+  const source = entry.kind === 'source';
+  const ownWindow = source ? entry.source.batchingWindowSeconds : entry.kind === 'process' ? entry.batchingWindowSeconds : undefined;
   return {
-    maximumBatchingWindowInSeconds: o.maximumBatchingWindowInSeconds,
+    maximumBatchingWindowInSeconds: ownWindow ?? o.maximumBatchingWindowInSeconds,
     parallelizationFactor: 1,
     bisectBatchOnFunctionError: o.bisectBatchOnFunctionError,
     maximumRetryAttempts: o.maximumRetryAttempts,

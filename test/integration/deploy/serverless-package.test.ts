@@ -5,7 +5,8 @@
  * - one function per stage (+ the sweep when a stage keeps timers), each zip holding only its
  *   own bundle, whose export is the handler;
  * - every stage has exactly one Kinesis event source mapping, on its input stream, with
- *   ReportBatchItemFailures and the job's settings; the sweep has its schedule;
+ *   ReportBatchItemFailures and the job's settings (the batching window the stage's own, if
+ *   it set one); the sweep has its schedule;
  * - streams (shards, KMS) and tables (on-demand, SSE, PITR option, native TTL on the state
  *   table on the attribute the store writes);
  * - one IAM role per function granting exactly the (action, resource) pairs the function
@@ -60,6 +61,12 @@ async function zipEntries(file: string): Promise<string[]> {
     at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
   }
   return names;
+}
+
+/** The batching window a stage sets itself, on its source or on the keyed operator that starts it. */
+function ownBatchingWindow(job: Job, stage: PlanStage): number | undefined {
+  const entry = job.graph.node(stage.entryNode);
+  return entry.kind === 'source' ? entry.source.batchingWindowSeconds : entry.kind === 'process' ? entry.batchingWindowSeconds : undefined;
 }
 
 /**
@@ -182,7 +189,7 @@ describe.each(jobs)('serverless package %s', (name) => {
       expect(m).toMatchObject({
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BatchSize: o.batchSize,
-        MaximumBatchingWindowInSeconds: o.maximumBatchingWindowInSeconds,
+        MaximumBatchingWindowInSeconds: ownBatchingWindow(job, stage) ?? o.maximumBatchingWindowInSeconds,
         ParallelizationFactor: 1,
         BisectBatchOnFunctionError: o.bisectBatchOnFunctionError,
         MaximumRetryAttempts: o.maximumRetryAttempts,
