@@ -9,6 +9,7 @@ import type { MapStateDescriptor } from '../api/state-descriptors.ts';
 import type { WatermarkStrategy } from '../api/watermark.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import type { SourceSpec } from '../connectors/source-spec.ts';
+import type { InternalStreamModeOption } from './stream-mode.ts';
 
 export type KeySelector<T> = (value: T) => string | number;
 
@@ -99,6 +100,18 @@ export interface JobOptions {
   startingPosition?: 'TRIM_HORIZON' | 'LATEST';
   /** DynamoDB point-in-time recovery on the job's tables (state, dead letters, sinks; default false). */
   pointInTimeRecovery?: boolean;
+  /**
+   * Capacity mode of the internal streams (the keyed stages' inputs): `provisioned` (the
+   * planned shards, per shard-hour), `on-demand` (per stream-hour and GB; AWS sizes the stream),
+   * or `auto` (the default): the cheaper at `plannedEventsPerSecond` (lib/plan/stream-mode.ts).
+   * Source and sink streams are the user's and keep their shard count.
+   */
+  internalStreamMode?: InternalStreamModeOption;
+  /**
+   * The rate, in events per second, each internal stream is planned for: what `auto` compares
+   * the modes at (default 100). Only the choice of stream mode uses it.
+   */
+  plannedEventsPerSecond?: number;
 }
 
 export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
@@ -114,6 +127,8 @@ export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
   maximumRecordAgeInSeconds: -1,
   startingPosition: 'TRIM_HORIZON',
   pointInTimeRecovery: false,
+  internalStreamMode: 'auto',
+  plannedEventsPerSecond: 100,
 };
 
 /** The graph of one job: its nodes in definition order and its options. */

@@ -1,5 +1,6 @@
 import type { GraphNode, JobGraph } from './graph.ts';
-import { resourceNames, sourceStageId, type EventSourceSettings, type Plan, type PlanOutput, type PlanStage } from './plan.ts';
+import { resourceNames, sourceStageId, type EventSourceSettings, type Plan, type PlanOutput, type PlanStage, type PlanStream } from './plan.ts';
+import { internalStreamMode } from './stream-mode.ts';
 
 /**
  * Cuts a job graph into stages: one per source and one per keyed operator; stateless
@@ -86,8 +87,8 @@ export function planJob(graph: JobGraph): Plan {
     options: graph.options,
     stages,
     streams: [
-      ...stages.map((s) => ({ name: s.input.stream, shards: s.input.shards, role: (s.kind === 'source' ? 'source' : 'internal') as 'source' | 'internal', of: s.id })),
-      ...sinkOutputs(stages, 'kinesis').map((o) => ({ name: o.target, shards: 1, role: 'sink' as const, of: o.sink })),
+      ...stages.map((s) => stageStream(graph, s)),
+      ...sinkOutputs(stages, 'kinesis').map((o): PlanStream => ({ name: o.target, shards: 1, role: 'sink', of: o.sink, mode: 'provisioned' })),
     ],
     tables: [
       { name: resourceNames.stateTable(job), role: 'state', of: job },
@@ -114,6 +115,14 @@ function eventSourceSettings(graph: JobGraph, entry: GraphNode): EventSourceSett
     maximumRecordAgeInSeconds: o.maximumRecordAgeInSeconds,
     startingPosition: source ? o.startingPosition : 'TRIM_HORIZON',
   };
+}
+
+/** A stage's input stream; an internal one in the capacity mode the job's options give it at the planned rate. */
+function stageStream(graph: JobGraph, stage: PlanStage): PlanStream {
+  const { stream: name, shards } = stage.input;
+  if (stage.kind === 'source') return { name, shards, role: 'source', of: stage.id, mode: 'provisioned' };
+  const mode = internalStreamMode(graph.options.internalStreamMode, { eventsPerSecond: graph.options.plannedEventsPerSecond, shards });
+  return { name, shards, role: 'internal', of: stage.id, mode };
 }
 
 /** Each sink of this kind once, though several stages may write it. */

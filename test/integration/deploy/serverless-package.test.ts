@@ -7,7 +7,7 @@
  * - every stage has exactly one Kinesis event source mapping, on its input stream, with
  *   ReportBatchItemFailures and the job's settings (the batching window the stage's own, if
  *   it set one); the sweep has its schedule;
- * - streams (shards, KMS) and tables (on-demand, SSE, PITR option, native TTL on the state
+ * - streams (shards or on-demand mode, KMS) and tables (on-demand, SSE, PITR option, native TTL on the state
  *   table on the attribute the store writes);
  * - one IAM role per function granting exactly the (action, resource) pairs the function
  *   needs, no wildcard anywhere.
@@ -214,12 +214,14 @@ describe.each(jobs)('serverless package %s', (name) => {
     expect(permissions.some((p) => ref(p.FunctionName) === 'SweepLambdaFunction' && p.Principal === 'events.amazonaws.com')).toBe(true);
   });
 
-  it('creates the streams with their shards, KMS-encrypted', () => {
+  it('creates the streams with their shards (internal ones in their capacity mode), KMS-encrypted', () => {
     const streams = of('AWS::Kinesis::Stream').map(([, r]) => r.Properties);
     expect(streams.map((s) => s.Name).sort()).toEqual(plan.streams.map((s) => s.name).sort());
     for (const s of plan.streams) {
       const props = streams.find((x) => x.Name === s.name);
-      expect(props.ShardCount).toBe(s.shards);
+      // An on-demand stream has no shard count: Kinesis sizes it. Source and sink streams name no mode.
+      expect(props.ShardCount).toBe(s.mode === 'on-demand' ? undefined : s.shards);
+      expect(props.StreamModeDetails).toEqual(s.role === 'internal' ? { StreamMode: s.mode === 'on-demand' ? 'ON_DEMAND' : 'PROVISIONED' } : undefined);
       expect(props.StreamEncryption).toEqual({ EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' });
     }
   });

@@ -1,4 +1,9 @@
-/** `eddy plan` text: a stage's batching window shows when it has one. */
+/**
+ * `eddy plan` text: a stage's batching window shows when it has one; an internal stream shows
+ * its mode and what both modes would cost at the planned rate (stream-mode.test.ts works the
+ * dollars out: 2 shards at 100 events/s, provisioned $0.0301/h, on-demand $0.0482/h; 4 shards
+ * provisioned $0.0602/h).
+ */
 import { describe, expect, it } from 'vitest';
 import { Job, KeyedProcessFunction, type Collector, type JobOptions, type KeyedContext } from '../../../lib/api/index.ts';
 import { describePlan } from '../../../lib/plan/describe.ts';
@@ -21,6 +26,8 @@ function text(options: JobOptions = {}, stage: { batchingWindowSeconds?: number;
   return describePlan(planJob(job.graph), job.graph).split('\n');
 }
 
+const internalStreamLine = (lines: string[]) => lines.find((l) => l.startsWith('  stream  t-describe-pass '));
+
 describe('describePlan', () => {
   it('shows the batching window of the stages that have one', () => {
     expect(text({}, { batchingWindowSeconds: 20 }).filter((l) => l.startsWith('  reads'))).toEqual([
@@ -33,4 +40,18 @@ describe('describePlan', () => {
     ]);
   });
 
+  it("shows each internal stream's mode and both modes' estimates; source and sink streams as before", () => {
+    expect(text().filter((l) => l.startsWith('  stream'))).toEqual([
+      '  stream  t-describe-source-in (1 shard, source of source-in)',
+      '  stream  t-describe-pass (2 shards, provisioned, internal of pass; ~$0.0301/h, on-demand ~$0.0482/h at 100 events/s)',
+      '  stream  t-describe-sink-out (1 shard, sink of out)',
+    ]);
+    expect(internalStreamLine(text({}, { parallelism: 4 }))).toBe(
+      '  stream  t-describe-pass (on-demand: 4 shards to start on AWS, 4 shards locally, internal of pass; ~$0.0482/h, provisioned ~$0.0602/h at 100 events/s)',
+    );
+  });
+
+  it('says when the planned shards cannot take the planned rate provisioned', () => {
+    expect(internalStreamLine(text({ internalStreamMode: 'provisioned', plannedEventsPerSecond: 20_000 }))).toMatch(/^ {2}stream {2}t-describe-pass \(2 shards, provisioned, internal of pass; .* at 20000 events\/s; 2 shards provisioned cannot take that rate\)$/);
+  });
 });

@@ -1,12 +1,13 @@
 /**
  * The deployment knobs the planner carries into the plan: each stage's batching window (its
  * own `batchingWindowSeconds`, set on its source or the keyed operator that starts it, else the
- * job's `maximumBatchingWindowInSeconds`).
+ * job's `maximumBatchingWindowInSeconds`) and each internal stream's capacity mode (the job's
+ * `internalStreamMode`, `auto` choosing at `plannedEventsPerSecond`).
  */
 import { describe, expect, it } from 'vitest';
 import {
   BroadcastProcessFunction, Job, KeyedCoProcessFunction, KeyedProcessFunction, KinesisSource, MapStateDescriptor, ProcessJoinFunction,
-  TumblingEventTimeWindows, WatermarkStrategy, type Collector, type KeyedContext,
+  TumblingEventTimeWindows, WatermarkStrategy, type Collector, type JobOptions, type KeyedContext,
 } from '../../../lib/api/index.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
 import { sink, tsSource } from '../support/tiny.ts';
@@ -80,3 +81,31 @@ describe('planJob: batching windows', () => {
   });
 });
 
+describe('planJob: internal stream modes', () => {
+  function modes(options: JobOptions, parallelism?: number) {
+    const job = new Job('t-modes', options);
+    const keyed = tsSource<Ev>(job).keyBy((e) => e.k).process(new Pass(), { uid: 'p' });
+    if (parallelism) keyed.setParallelism(parallelism);
+    keyed.sinkTo(sink('out'));
+    return planJob(job.graph).streams.map((s) => [s.role, s.shards, s.mode]);
+  }
+
+  it('auto: provisioned for two shards at the default 100 events/s; on-demand for four (stream-mode.ts: $0.048/h vs $0.060/h)', () => {
+    expect(modes({})).toEqual([['source', 1, 'provisioned'], ['internal', 2, 'provisioned'], ['sink', 1, 'provisioned']]);
+    expect(modes({}, 4)).toEqual([['source', 1, 'provisioned'], ['internal', 4, 'on-demand'], ['sink', 1, 'provisioned']]);
+  });
+
+  it('auto follows the planned rate: four shards are cheaper provisioned at 1,000 events/s', () => {
+    expect(modes({ plannedEventsPerSecond: 1000 }, 4)[1]).toEqual(['internal', 4, 'provisioned']);
+  });
+
+  it('a mode that is set is kept, for internal streams only', () => {
+    expect(modes({ internalStreamMode: 'on-demand' })).toEqual([['source', 1, 'provisioned'], ['internal', 2, 'on-demand'], ['sink', 1, 'provisioned']]);
+    expect(modes({ internalStreamMode: 'provisioned' }, 4)[1]).toEqual(['internal', 4, 'provisioned']);
+  });
+
+  it('refuses a planned rate or a mode that is not one', () => {
+    expect(() => modes({ plannedEventsPerSecond: -5 })).toThrow(/plannedEventsPerSecond must be a non-negative number/);
+    expect(() => modes({ internalStreamMode: 'fast' as never })).toThrow(/internalStreamMode must be/);
+  });
+});

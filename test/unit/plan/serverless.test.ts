@@ -1,7 +1,7 @@
 /**
  * The serverless view of a plan for what the scenario jobs do not exercise (the offline
  * `serverless package` test covers those): DynamoDB sinks, job options and per-stage settings
- * that change the event source mappings and tables, and Lambda's limits refused at
+ * that change the event source mappings, streams and tables, and Lambda's limits refused at
  * deployment, not in memory.
  */
 import { describe, expect, it } from 'vitest';
@@ -60,6 +60,25 @@ describe('toServerless', () => {
     src.keyBy((e) => e.k).process(new Pass(), { uid: 'usual' }).sinkTo(sink('b'));
     const sls = toServerless(planJob(j.graph));
     expect(['sourceIn', 'slow', 'usual'].map((fn) => mapping(sls, fn).batchWindow)).toEqual([0, 60, 3]);
+  });
+
+  it('creates internal streams in their mode (on-demand without a shard count), source and sink streams with their shards', () => {
+    const streams = (options: JobOptions) =>
+      Object.fromEntries(Object.values(toServerless(planJob(job(options).graph)).resources).filter((r: any) => r.Type === 'AWS::Kinesis::Stream').map((r: any) => {
+        const { Name, StreamEncryption, ...capacity } = r.Properties;
+        expect(StreamEncryption).toEqual({ EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' });
+        return [Name, capacity];
+      }));
+    expect(streams({ internalStreamMode: 'on-demand' })).toEqual({
+      't-sls-source-in': { ShardCount: 1 },
+      't-sls-pass': { StreamModeDetails: { StreamMode: 'ON_DEMAND' } },
+      't-sls-sink-out': { ShardCount: 1 },
+    });
+    expect(streams({ internalStreamMode: 'provisioned', parallelism: 3 })).toEqual({
+      't-sls-source-in': { ShardCount: 1 },
+      't-sls-pass': { ShardCount: 3, StreamModeDetails: { StreamMode: 'PROVISIONED' } },
+      't-sls-sink-out': { ShardCount: 1 },
+    });
   });
 
   it('lets the stage that writes a DynamoDB sink BatchWriteItem on that table only', () => {
