@@ -3,7 +3,15 @@
  * manual one for tests and simulations, so that a 60-second batching window takes no minute.
  */
 
-/** What the emulation needs of time: reading it, and waiting (cut short when `signal` aborts). */
+/**
+ * What the emulation needs of time: reading it, and waiting (cut short when `signal` aborts).
+ *
+ * @example
+ * ```ts
+ * const started = clock.now();
+ * await clock.sleep(1000, stopping.signal);
+ * ```
+ */
 export interface Clock {
   /** Milliseconds since the epoch (or since the clock's own zero). */
   now(): number;

@@ -156,7 +156,7 @@ export class JobGraph {
   }
 }
 
-/** Lambda's largest `MaximumBatchingWindowInSeconds`. */
+/** Lambda's largest `MaximumBatchingWindowInSeconds`. @example `keyed.process(fn, { batchingWindowSeconds: MAX_BATCHING_WINDOW_SECONDS })` */
 export const MAX_BATCHING_WINDOW_SECONDS = 300;
 
 /** A stage's own window is refused where it is set; the job-wide one where the job deploys (serverless.ts). */

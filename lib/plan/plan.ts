@@ -62,6 +62,14 @@ export interface Plan {
   sweep: { stages: string[]; schedule: string } | undefined;
 }
 
+/**
+ * A Kinesis stream of the plan.
+ *
+ * @example
+ * ```ts
+ * planJob(job.graph).streams.filter((s) => s.role === 'internal').map((s) => `${s.name}: ${s.mode}`); // ['order-timeout-order-timeout: provisioned']
+ * ```
+ */
 export interface PlanStream {
   name: string;
   /**

@@ -110,6 +110,7 @@ export function chooseStreamMode(load: InternalStreamLoad, prices: Prices = PRIC
  * ```
  */
 export function internalStreamMode(option: InternalStreamModeOption, load: InternalStreamLoad, prices: Prices = PRICES): StreamCapacityMode {
+  checkLoad(load); // a planned rate that is not one is refused whatever the mode
   if (option === 'auto') return chooseStreamMode(load, prices);
   if (option !== 'provisioned' && option !== 'on-demand') throw new Error(`internalStreamMode must be 'provisioned', 'on-demand' or 'auto', got ${JSON.stringify(option)}`);
   return option;

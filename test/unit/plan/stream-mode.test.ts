@@ -83,7 +83,8 @@ describe('internalStreamMode', () => {
     expect(internalStreamMode('auto', { eventsPerSecond: 100, shards: 2 })).toBe('provisioned');
   });
 
-  it('refuses an unknown mode', () => {
+  it('refuses an unknown mode, and a planned rate that is not one whatever the mode', () => {
     expect(() => internalStreamMode('ON_DEMAND' as never, { eventsPerSecond: 100, shards: 2 })).toThrow(/internalStreamMode must be 'provisioned', 'on-demand' or 'auto', got "ON_DEMAND"/);
+    expect(() => internalStreamMode('provisioned', { eventsPerSecond: -1, shards: 2 })).toThrow(/plannedEventsPerSecond must be a non-negative number/);
   });
 });
