@@ -4,6 +4,7 @@
  */
 import type { JobGraph } from '../plan/graph.ts';
 import type { BroadcastProcessFunction, KeyedBroadcastProcessFunction } from './broadcast.ts';
+import type { StageOptions } from './stage-options.ts';
 import type { MapStateDescriptor } from './state-descriptors.ts';
 import { ProcessedStream } from './stream.ts';
 
@@ -24,7 +25,7 @@ export class BroadcastStream<T> {
 }
 
 /** Options of a broadcast connect's `process`. */
-export interface BroadcastProcessOptions {
+export interface BroadcastProcessOptions extends StageOptions {
   /** Names the operator's state; keep it stable across job versions. Shards: `setParallelism` on the result. */
   uid?: string;
 }
@@ -62,7 +63,7 @@ export class BroadcastConnectedStream<IN1, IN2> {
     }
     const uid = options.uid ?? `broadcast-process-${this.graph.nodes.length}`;
     if (!/^[A-Za-z0-9_-]+$/.test(uid)) throw new Error(`operator uid must match [A-Za-z0-9_-]+, got "${uid}"`);
-    const id = this.graph.add({ kind: 'process', input: this.mainEdge, other: this.broadcastNode, fn, uid, bootstrap: this.bootstrap });
+    const id = this.graph.add({ kind: 'process', input: this.mainEdge, other: this.broadcastNode, fn, uid, bootstrap: this.bootstrap, batchingWindowSeconds: options.batchingWindowSeconds });
     return new ProcessedStream<O>(this.graph, id);
   }
 }

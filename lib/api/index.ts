@@ -38,7 +38,8 @@ export {
   type ReadOnlyBroadcastContext,
   type ReadOnlyBroadcastState,
 } from './broadcast.ts';
-export { BroadcastStream, BroadcastConnectedStream } from './broadcast-stream.ts';
+export { BroadcastStream, BroadcastConnectedStream, type BroadcastProcessOptions } from './broadcast-stream.ts';
+export type { StageOptions, KeyedProcessOptions } from './stage-options.ts';
 export type { JobOptions, StateBackendKind } from '../plan/graph.ts';
 export { KinesisSource, type WithRaw } from '../connectors/kinesis-source.ts';
 export type { MaxwellRecord, DebeziumRecord } from '../connectors/change-records.ts';

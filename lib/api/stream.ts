@@ -2,6 +2,7 @@ import { ProcessFunction, type CoProcessFunction, type KeyedCoProcessFunction, t
 import type { OutputTag } from './output-tag.ts';
 import type { MapStateDescriptor } from './state-descriptors.ts';
 import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.ts';
+import type { KeyedProcessOptions } from './stage-options.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import type { JobGraph, KeySelector, StateBackendKind } from '../plan/graph.ts';
 import { GlobalWindows, type WindowAssigner } from '../window/assigners.ts';
@@ -144,12 +145,18 @@ export class KeyedStream<K, T> extends DataStream<T> {
   /**
    * Runs a {@link KeyedProcessFunction} on every record with keyed state and timers.
    * `uid` names the operator's state; keep it stable across job versions (default `process-<n>`).
+   * `batchingWindowSeconds` sets this stage's batching window ({@link KeyedProcessOptions}).
+   *
+   * @example
+   * ```ts
+   * orders.keyBy((o) => o.orderId).process(new OrderTimeout(), { uid: 'order-timeout', batchingWindowSeconds: 5 });
+   * ```
    */
-  override process<O>(fn: KeyedProcessFunction<K, T, O>, options: { uid?: string } = {}): ProcessedStream<O> {
+  override process<O>(fn: KeyedProcessFunction<K, T, O>, options: KeyedProcessOptions = {}): ProcessedStream<O> {
     if (fn instanceof ProcessFunction) throw new Error('a keyed stream takes a KeyedProcessFunction (with keyed state and timers); a ProcessFunction goes before keyBy');
     const uid = options.uid ?? `process-${this.graph.nodes.length}`;
     if (!/^[A-Za-z0-9_-]+$/.test(uid)) throw new Error(`operator uid must match [A-Za-z0-9_-]+, got "${uid}"`);
-    const id = this.graph.add({ kind: 'process', input: this.nodeId, fn, uid });
+    const id = this.graph.add({ kind: 'process', input: this.nodeId, fn, uid, batchingWindowSeconds: options.batchingWindowSeconds });
     return new ProcessedStream<O>(this.graph, id);
   }
 
@@ -237,11 +244,11 @@ export class ConnectedStreams<T1, T2> {
 export class ConnectedKeyedStreams<K, T1, T2> {
   constructor(private readonly graph: JobGraph, private readonly first: number, private readonly second: number) {}
 
-  /** Runs a {@link KeyedCoProcessFunction}: both inputs share the key's state and timers. */
-  process<O>(fn: KeyedCoProcessFunction<K, T1, T2, O>, options: { uid?: string } = {}): ProcessedStream<O> {
+  /** Runs a {@link KeyedCoProcessFunction}: both inputs share the key's state and timers; options as {@link KeyedStream.process}. */
+  process<O>(fn: KeyedCoProcessFunction<K, T1, T2, O>, options: KeyedProcessOptions = {}): ProcessedStream<O> {
     const uid = options.uid ?? `co-process-${this.graph.nodes.length}`;
     if (!/^[A-Za-z0-9_-]+$/.test(uid)) throw new Error(`operator uid must match [A-Za-z0-9_-]+, got "${uid}"`);
-    return new ProcessedStream<O>(this.graph, this.graph.add({ kind: 'process', input: this.first, other: this.second, fn, uid }));
+    return new ProcessedStream<O>(this.graph, this.graph.add({ kind: 'process', input: this.first, other: this.second, fn, uid, batchingWindowSeconds: options.batchingWindowSeconds }));
   }
 }
 

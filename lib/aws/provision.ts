@@ -2,6 +2,12 @@
  * Creates what a plan needs on the embedded stack or LocalStack: its Kinesis streams and
  * DynamoDB tables (pk/sk, on-demand, native TTL on the state table). On AWS the same
  * resources come from serverless.yml, derived from the same plan. Idempotent.
+ *
+ * Every stream is created provisioned with the plan's shard count, also an internal stream
+ * planned on-demand: a local run then has the plan's parallelism, and kinesis-mock, which can
+ * create on-demand streams, allows only 10 of them per stack by default
+ * (`ON_DEMAND_STREAM_COUNT_LIMIT`), while one stack serves many jobs (every test, every
+ * `eddy run` of a data dir). The mode changes the AWS bill, not what a job does.
  */
 import {
   CreateTableCommand,

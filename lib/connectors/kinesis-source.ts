@@ -1,11 +1,13 @@
 import type { ZodType } from 'zod';
+import type { StageOptions } from '../api/stage-options.ts';
 import { decodeDebezium, decodeMaxwell, type DebeziumRecord, type MaxwellRecord } from './change-records.ts';
 import { DecodeError, type SourceSpec } from './source-spec.ts';
 
 /** A decoded change record together with the JSON object it came from (for passing it on whole). */
 export type WithRaw<R> = R & { raw: Record<string, unknown> };
 
-export interface KinesisJsonSourceOptions<T> {
+/** Options of a Kinesis source; `batchingWindowSeconds` applies to the source's stage. */
+export interface KinesisJsonSourceOptions<T> extends StageOptions {
   /** Validates and types each record; a record that fails goes to the dead-letter table. */
   schema?: ZodType<T>;
   /** Physical stream name; default `<job>-source-<name>`. */
@@ -37,6 +39,7 @@ export const KinesisSource = {
       name,
       streamName: options.streamName,
       shards: options.shards ?? 1,
+      batchingWindowSeconds: options.batchingWindowSeconds,
       partitionKey: options.partitionKey,
       decode: (data) => decodeJson(data, options.schema),
     };
@@ -68,6 +71,7 @@ function changeSource<R>(name: string, options: Omit<KinesisJsonSourceOptions<Re
     name,
     streamName: options.streamName,
     shards: options.shards ?? 1,
+    batchingWindowSeconds: options.batchingWindowSeconds,
     partitionKey: options.partitionKey as ((value: WithRaw<R>) => string) | undefined,
     decode: (data) => {
       const raw = decodeJson<Record<string, unknown>>(data, undefined);

@@ -7,6 +7,8 @@ export interface SourceSpec<T> {
   streamName?: string;
   /** Shards of the source stream when eddy creates it (local runs); default 1. */
   shards: number;
+  /** The source stage's batching window, overriding the job's `maximumBatchingWindowInSeconds` (see `StageOptions`). */
+  batchingWindowSeconds?: number;
   /** Partition key a local feeder uses when writing records of this source. */
   partitionKey?: (value: T) => string;
   /** Parses one record's bytes; throws a {@link DecodeError} for a bad record. */

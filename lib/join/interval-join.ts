@@ -5,6 +5,7 @@
  * streams into one keyed stage running an {@link IntervalJoinOperator}.
  */
 import type { OutputTag } from '../api/output-tag.ts';
+import type { StageOptions } from '../api/stage-options.ts';
 import type { StateTtlConfig } from '../api/state-ttl.ts';
 import type { ConnectedKeyedStreams, ProcessedStream } from '../api/stream.ts';
 import { IntervalJoinOperator } from './interval-join-operator.ts';
@@ -29,7 +30,8 @@ export class IntervalJoin<K, L, R> {
   }
 }
 
-export interface IntervalJoinOptions {
+/** Options of an interval join's `process`; `batchingWindowSeconds` applies to the join's stage. */
+export interface IntervalJoinOptions extends StageOptions {
   /** Names the join's stage and state (default `co-process-<n>`); keep it stable across job versions. */
   uid?: string;
   /**
@@ -101,6 +103,6 @@ export class IntervalJoined<K, L, R> {
       },
       fn,
     );
-    return this.connected.process(operator, { uid: options.uid });
+    return this.connected.process(operator, { uid: options.uid, batchingWindowSeconds: options.batchingWindowSeconds });
   }
 }

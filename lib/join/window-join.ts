@@ -6,6 +6,7 @@
  * join: the join function on every pair of the window's cross product).
  */
 import type { Collector } from '../api/functions.ts';
+import type { StageOptions } from '../api/stage-options.ts';
 import type { DataStream, ProcessedStream } from '../api/stream.ts';
 import type { WindowAssigner } from '../window/assigners.ts';
 import type { Evictor } from '../window/evictors.ts';
@@ -35,7 +36,8 @@ export interface CoGroupFunction<L, R, O> {
   coGroup(lefts: L[], rights: R[], out: Collector<O>): void | Promise<void>;
 }
 
-export interface WindowJoinOptions {
+/** Options of a window join's or coGroup's `apply`; `batchingWindowSeconds` applies to its window stage. */
+export interface WindowJoinOptions extends StageOptions {
   /** Names the window operator's stage and state (default `join-<n>` / `co-group-<n>`); keep it stable. */
   uid?: string;
 }
@@ -102,7 +104,7 @@ abstract class TwoInputWindow<L, R, K extends string | number> {
     const windowed = keyed.window(this.assigner).allowedLateness(this.lateness);
     if (this.triggerFn) windowed.trigger(this.triggerFn);
     if (this.evictorFn) windowed.evictor(this.evictorFn);
-    return windowed.process(new CoGroupWindowFunction<L, R, O, K>(fn), { uid: options.uid ?? `${this.kind}-${keyed.nodeId}` });
+    return windowed.process(new CoGroupWindowFunction<L, R, O, K>(fn), { uid: options.uid ?? `${this.kind}-${keyed.nodeId}`, batchingWindowSeconds: options.batchingWindowSeconds });
   }
 }
 

@@ -1,6 +1,7 @@
-import type { Plan } from '../plan/plan.ts';
+import type { Plan, PlanStage } from '../plan/plan.ts';
 import type { ReadRecord, ShardReader } from '../runtime/shard-reader.ts';
 import type { StreamClient } from '../runtime/stream-client.ts';
+import { systemClock, type Clock } from './clock.ts';
 
 /** Invokes a stage on a batch of one shard; returns the sequence number to retry from, if any. */
 export type StageInvoker = (stageId: string, shardId: string, stream: string, records: ReadRecord[]) => Promise<{ retryFrom?: string }>;
@@ -21,6 +22,18 @@ export interface RunnerOptions {
   retryBackoff?: { baseMs: number; maxMs: number };
   /** Chaos: deliver this successfully processed batch a second time (as Lambda may). */
   duplicateDelivery?: () => boolean;
+  /**
+   * The time the pollers read and wait by (default: the system clock). A `ManualClock` lets a
+   * test or a simulation run batching windows, polls and backoffs without waiting for real.
+   * `waitFor` keeps to real time: it is the caller's wait, not the emulated Lambda's.
+   */
+  clock?: Clock;
+  /**
+   * Invoke as soon as records are there, whatever each stage's batching window says (replay:
+   * everything is fed before the first poll, so waiting would only slow it down; batch
+   * boundaries are a matter of timing anyway).
+   */
+  ignoreBatchingWindows?: boolean;
 }
 
 interface Poller {
@@ -37,12 +50,17 @@ interface Poller {
   closed: boolean;
   /** Closed and read to its end, everything processed. */
   finished: boolean;
+  /** When the poller first saw the records of the batch it is filling (its batching window opened), by the runner's clock. */
+  windowOpenedAt: number | undefined;
 }
 
 /**
  * Emulates Lambda's Kinesis event source mappings: one poller per shard of every stage's
  * input stream, each reading batches (the stage's batch size) and invoking the stage,
- * strictly one batch at a time per shard. A batch the handler reports as failed (or that
+ * strictly one batch at a time per shard. As Lambda does, a batch goes out when it is full or
+ * when the stage's batching window has passed since the poller first saw its records; until
+ * then the poller reads again every poll interval, so the batch fills with what arrives
+ * meanwhile (window 0: at once). A batch the handler reports as failed (or that
  * throws) is retried from the reported record with backoff, as Lambda does with
  * ReportBatchItemFailures. After a split or merge, a child shard is not read before its
  * parents are read to their end and processed, which keeps each key's records in order.
@@ -60,16 +78,23 @@ export class EventSourceRunner {
   private readonly loops: Promise<void>[] = [];
   private running = false;
   private discovery: Promise<void> | undefined;
+  private readonly clock: Clock;
+  /** Aborted by stop(): every wait ends at once. */
+  private stopping = new AbortController();
 
-  constructor(private readonly options: RunnerOptions) {}
+  constructor(private readonly options: RunnerOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   start(): void {
     this.running = true;
+    this.stopping = new AbortController();
     this.discovery = this.discoverLoop();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     await this.discovery;
     await Promise.all(this.loops);
   }
@@ -84,8 +109,13 @@ export class EventSourceRunner {
     const deadline = Date.now() + timeoutMs;
     while (!(await condition())) {
       if (Date.now() > deadline) throw new Error(`local run did not finish within ${timeoutMs} ms`);
-      await sleep(50);
+      await systemClock.sleep(50);
     }
+  }
+
+  /** Waits `ms` by the runner's clock, or until stop(). */
+  private pause(ms: number): Promise<void> {
+    return this.clock.sleep(ms, this.stopping.signal);
   }
 
   private async discoverLoop(): Promise<void> {
@@ -95,9 +125,8 @@ export class EventSourceRunner {
       } catch (error) {
         this.options.onError?.('*', '*', error); // e.g. ListShards throttled past its retries: try again later
       }
-      // Look for new shards (resharding) now and then, but notice stop() at once.
-      const interval = this.options.discoveryIntervalMs ?? 2000;
-      for (let waited = 0; waited < interval && this.running; waited += 50) await sleep(Math.min(50, interval));
+      // Look for new shards (resharding) now and then; stop() cuts the wait short.
+      await this.pause(this.options.discoveryIntervalMs ?? 2000);
     }
   }
 
@@ -113,19 +142,21 @@ export class EventSourceRunner {
         const position = await this.options.startAfter?.(stage.id, shard.shardId);
         const poller: Poller = {
           stage: stage.id, shard: shard.shardId, stream: stage.input.stream, position, caughtUp: false, attempts: 0,
-          parents: shard.parents.map((p) => `${stage.id}/${p}`), closed: shard.closed, finished: false,
+          parents: shard.parents.map((p) => `${stage.id}/${p}`), closed: shard.closed, finished: false, windowOpenedAt: undefined,
         };
         this.pollers.set(id, poller);
-        this.loops.push(this.pollLoop(poller, stage.batchSize));
+        this.loops.push(this.pollLoop(poller, stage));
       }
     }
   }
 
-  private async pollLoop(p: Poller, batchSize: number): Promise<void> {
+  private async pollLoop(p: Poller, stage: PlanStage): Promise<void> {
     const interval = this.options.pollIntervalMs ?? 100;
+    const batchSize = stage.batchSize;
+    const windowMs = this.options.ignoreBatchingWindows ? 0 : stage.eventSource.maximumBatchingWindowInSeconds * 1000;
     while (this.running) {
       if (p.parents.some((id) => this.pollers.get(id)?.finished === false)) {
-        await sleep(interval);
+        await this.pause(interval);
         continue;
       }
       const closed = p.closed; // known before the read: an empty read of a closed shard is its end
@@ -134,16 +165,21 @@ export class EventSourceRunner {
         records = await this.options.reader.read(p.stream, p.shard, p.position, batchSize);
       } catch (error) {
         this.options.onError?.(p.stage, p.shard, error);
-        await sleep(interval * 5);
+        await this.pause(interval * 5);
         continue;
       }
       if (records.length === 0) {
         p.finished = closed;
         p.caughtUp = true;
-        await sleep(interval);
+        await this.pause(interval);
         continue;
       }
       p.caughtUp = false;
+      const fillFor = this.timeToFill(p, records.length, batchSize, windowMs);
+      if (fillFor > 0) {
+        await this.pause(Math.min(fillFor, interval)); // then read again: the batch may have filled
+        continue;
+      }
       let retryFrom: string | undefined;
       try {
         retryFrom = (await this.options.invoke(p.stage, p.shard, p.stream, records)).retryFrom;
@@ -161,17 +197,26 @@ export class EventSourceRunner {
       if (retryFrom === undefined) {
         p.position = records[records.length - 1].seq;
         p.attempts = 0;
+        p.windowOpenedAt = undefined; // the next batch waits its own window; a retried one does not wait again
         continue;
       }
       const failedAt = records.findIndex((r) => r.seq === retryFrom);
       if (failedAt > 0) p.position = records[failedAt - 1].seq;
       p.attempts++;
       const backoff = this.options.retryBackoff ?? { baseMs: 50, maxMs: 5000 };
-      await sleep(Math.min(backoff.maxMs, backoff.baseMs * 2 ** p.attempts));
+      await this.pause(Math.min(backoff.maxMs, backoff.baseMs * 2 ** p.attempts));
     }
   }
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  /**
+   * How much longer the poller waits before invoking a batch of `count` records: nothing when
+   * the batch is full or there is no window, else what is left of the window, which opened
+   * when the poller first saw these records.
+   */
+  private timeToFill(p: Poller, count: number, batchSize: number, windowMs: number): number {
+    if (count >= batchSize || windowMs <= 0) return 0;
+    const now = this.clock.now();
+    p.windowOpenedAt ??= now;
+    return p.windowOpenedAt + windowMs - now;
+  }
 }

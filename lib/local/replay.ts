@@ -3,7 +3,7 @@
  * file order, an end-of-input marker follows on every source shard, the stages run until every
  * shard has processed the end (watermark +infinity: every timer fires), and the outputs are
  * what the sinks received. Processing time is simulated (it follows event time) when the
- * services say so. The same code runs on the embedded stack (`eddy replay`) and in memory.
+ * services say so. Stages' batching windows are not waited for. The same code runs on the embedded stack (`eddy replay`) and in memory.
  */
 import type { Job } from '../api/job.ts';
 import type { Plan } from '../plan/plan.ts';
@@ -65,7 +65,12 @@ export async function replayJob(options: ReplayOptions): Promise<DeadLetter[]> {
     await endSource(services, stage.input.stream);
   }
 
-  const runner = new EventSourceRunner({ plan, streams: services.streams, reader: options.reader, invoke: options.invoke, pollIntervalMs: options.pollIntervalMs ?? 20, onError: options.onError ?? reportOnce(), duplicateDelivery: options.duplicateDelivery, retryBackoff: options.retryBackoff });
+  // Batching windows are ignored: every input is there before the first poll, and waiting for
+  // more would only slow replay down (how records fall into batches is a matter of timing anyway).
+  const runner = new EventSourceRunner({
+    plan, streams: services.streams, reader: options.reader, invoke: options.invoke, pollIntervalMs: options.pollIntervalMs ?? 20,
+    onError: options.onError ?? reportOnce(), duplicateDelivery: options.duplicateDelivery, retryBackoff: options.retryBackoff, ignoreBatchingWindows: true,
+  });
   runner.start();
   try {
     await runner.waitFor(async () => runner.caughtUp() && (await allStagesEnded(plan, services.streams, services.store)), options.timeoutMs);

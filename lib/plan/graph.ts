@@ -9,6 +9,7 @@ import type { MapStateDescriptor } from '../api/state-descriptors.ts';
 import type { WatermarkStrategy } from '../api/watermark.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import type { SourceSpec } from '../connectors/source-spec.ts';
+import type { InternalStreamModeOption } from './stream-mode.ts';
 
 export type KeySelector<T> = (value: T) => string | number;
 
@@ -25,6 +26,8 @@ export type GraphNode =
    */
   | {
       id: number; kind: 'process'; input: number; other?: number; uid: string; parallelism?: number; stateBackend?: StateBackendKind;
+      /** This stage's batching window, overriding the job's `maximumBatchingWindowInSeconds`. */
+      batchingWindowSeconds?: number;
       fn: KeyedProcessFunction<any, any, any> | KeyedCoProcessFunction<any, any, any, any> | AnyBroadcastFunction;
       bootstrap?: (value: any) => boolean;
     }
@@ -70,7 +73,8 @@ export interface JobOptions {
   /**
    * Lambda waits up to this long to fill a batch before it invokes a stage (0-300, default 0:
    * invoke as soon as records are there). Larger windows mean fuller batches, fewer
-   * invocations and commits, and more latency.
+   * invocations and commits, and more latency. A stage may override it with its own
+   * `batchingWindowSeconds` (an option of its source or its keyed operator).
    */
   maximumBatchingWindowInSeconds?: number;
   /**
@@ -110,6 +114,18 @@ export interface JobOptions {
    * explained in docs/design-decisions.md, "Log-structured state").
    */
   changelog?: Partial<ChangelogOptions>;
+  /**
+   * Capacity mode of the internal streams (the keyed stages' inputs): `provisioned` (the
+   * planned shards, per shard-hour), `on-demand` (per stream-hour and GB; AWS sizes the stream),
+   * or `auto` (the default): the cheaper at `plannedEventsPerSecond` (lib/plan/stream-mode.ts).
+   * Source and sink streams are the user's and keep their shard count.
+   */
+  internalStreamMode?: InternalStreamModeOption;
+  /**
+   * The rate, in events per second, each internal stream is planned for: what `auto` compares
+   * the modes at (default 100). Only the choice of stream mode uses it.
+   */
+  plannedEventsPerSecond?: number;
 }
 
 /** When a log-structured shard materializes (writes a snapshot) and how long its stored items live. */
@@ -149,6 +165,8 @@ export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
   pointInTimeRecovery: false,
   stateBackend: 'log',
   changelog: {},
+  internalStreamMode: 'auto',
+  plannedEventsPerSecond: 100,
 };
 
 /** The graph of one job: its nodes in definition order and its options. */
@@ -157,6 +175,8 @@ export class JobGraph {
   constructor(readonly name: string, readonly options: Required<JobOptions>) {}
 
   add(node: NewGraphNode): number {
+    if (node.kind === 'process') checkBatchingWindow(node.batchingWindowSeconds, `operator ${node.uid}`);
+    if (node.kind === 'source') checkBatchingWindow(node.source.batchingWindowSeconds, `source ${node.source.name}`);
     const id = this.nodes.length;
     this.nodes.push({ ...node, id } as GraphNode);
     return id;
@@ -171,5 +191,16 @@ export class JobGraph {
   /** Nodes that read from `id`, in definition order. */
   consumers(id: number): GraphNode[] {
     return this.nodes.filter((n) => n.kind !== 'source' && (n.input === id || (n.kind === 'union' && n.others.includes(id)) || ((n.kind === 'process' || n.kind === 'coProcessFn') && n.other === id)));
+  }
+}
+
+/** Lambda's largest `MaximumBatchingWindowInSeconds`. @example `keyed.process(fn, { batchingWindowSeconds: MAX_BATCHING_WINDOW_SECONDS })` */
+export const MAX_BATCHING_WINDOW_SECONDS = 300;
+
+/** A stage's own window is refused where it is set; the job-wide one where the job deploys (serverless.ts). */
+function checkBatchingWindow(seconds: number | undefined, what: string): void {
+  if (seconds === undefined) return;
+  if (!(Number.isInteger(seconds) && seconds >= 0 && seconds <= MAX_BATCHING_WINDOW_SECONDS)) {
+    throw new Error(`${what}: batchingWindowSeconds must be an integer from 0 to ${MAX_BATCHING_WINDOW_SECONDS} (Lambda's MaximumBatchingWindowInSeconds), got ${seconds}`);
   }
 }

@@ -3,6 +3,7 @@
  * `eddy plan`, and the one source from which streams, tables, functions and schedules derive.
  */
 import type { JobOptions, StateBackendKind } from './graph.ts';
+import type { StreamCapacityMode } from './stream-mode.ts';
 
 /** Where a stage sends what its operator chain emits. */
 export type PlanOutput =
@@ -37,6 +38,7 @@ export interface PlanStage {
 }
 
 export interface EventSourceSettings {
+  /** The stage's own `batchingWindowSeconds` if it has one, else the job's. */
   maximumBatchingWindowInSeconds: number;
   /**
    * Always 1: one invocation per shard at a time. A shard's records are processed serially
@@ -56,10 +58,35 @@ export interface Plan {
   job: string;
   options: Required<JobOptions>;
   stages: PlanStage[];
-  streams: { name: string; shards: number; role: 'source' | 'internal' | 'sink'; of: string }[];
+  streams: PlanStream[];
   tables: { name: string; role: 'state' | 'dead-letter' | 'sink'; of: string }[];
   /** Sweep function: fires due timers of shards that get no data. */
   sweep: { stages: string[]; schedule: string } | undefined;
+}
+
+/**
+ * A Kinesis stream of the plan.
+ *
+ * @example
+ * ```ts
+ * planJob(job.graph).streams.filter((s) => s.role === 'internal').map((s) => `${s.name}: ${s.mode}`); // ['order-timeout-order-timeout: provisioned']
+ * ```
+ */
+export interface PlanStream {
+  name: string;
+  /**
+   * Shards the stream is created with: locally always, on AWS in provisioned mode. An
+   * on-demand stream starts at 4 shards on AWS and is resized by Kinesis.
+   */
+  shards: number;
+  role: 'source' | 'internal' | 'sink';
+  /** The stage that reads it (source, internal) or the sink that writes it. */
+  of: string;
+  /**
+   * Capacity mode on AWS: internal streams by the job's `internalStreamMode`; source and sink
+   * streams, which belong to the user, are created provisioned with their shards.
+   */
+  mode: StreamCapacityMode;
 }
 
 /** Physical names derived from the job name; a deployment may prepend a prefix at run time. */

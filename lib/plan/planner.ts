@@ -1,5 +1,6 @@
 import type { GraphNode, JobGraph } from './graph.ts';
-import { resourceNames, sourceStageId, type EventSourceSettings, type Plan, type PlanOutput, type PlanStage } from './plan.ts';
+import { resourceNames, sourceStageId, type EventSourceSettings, type Plan, type PlanOutput, type PlanStage, type PlanStream } from './plan.ts';
+import { internalStreamMode } from './stream-mode.ts';
 
 /**
  * Cuts a job graph into stages: one per source and one per keyed operator; stateless
@@ -33,7 +34,7 @@ export function planJob(graph: JobGraph): Plan {
       stateful: entry.kind === 'process',
       ...(entry.kind === 'process' && { stateBackend: entry.stateBackend ?? graph.options.stateBackend }),
       batchSize: graph.options.batchSize,
-      eventSource: eventSourceSettings(graph, entry.kind === 'source'),
+      eventSource: eventSourceSettings(graph, entry),
     };
   });
   const stageIds = new Set<string>();
@@ -87,8 +88,8 @@ export function planJob(graph: JobGraph): Plan {
     options: graph.options,
     stages,
     streams: [
-      ...stages.map((s) => ({ name: s.input.stream, shards: s.input.shards, role: (s.kind === 'source' ? 'source' : 'internal') as 'source' | 'internal', of: s.id })),
-      ...sinkOutputs(stages, 'kinesis').map((o) => ({ name: o.target, shards: 1, role: 'sink' as const, of: o.sink })),
+      ...stages.map((s) => stageStream(graph, s)),
+      ...sinkOutputs(stages, 'kinesis').map((o): PlanStream => ({ name: o.target, shards: 1, role: 'sink', of: o.sink, mode: 'provisioned' })),
     ],
     tables: [
       { name: resourceNames.stateTable(job), role: 'state', of: job },
@@ -99,17 +100,30 @@ export function planJob(graph: JobGraph): Plan {
   };
 }
 
-/** A stage's event source mapping from the job's options (Lambda's limits are checked where it is deployed: serverless.ts). */
-function eventSourceSettings(graph: JobGraph, source: boolean): EventSourceSettings {
+/**
+ * A stage's event source mapping from the job's options and the stage's own settings on its
+ * entry node (Lambda's limits are checked where it is deployed: serverless.ts).
+ */
+function eventSourceSettings(graph: JobGraph, entry: GraphNode): EventSourceSettings {
   const o = graph.options;
+  const source = entry.kind === 'source';
+  const ownWindow = source ? entry.source.batchingWindowSeconds : entry.kind === 'process' ? entry.batchingWindowSeconds : undefined;
   return {
-    maximumBatchingWindowInSeconds: o.maximumBatchingWindowInSeconds,
+    maximumBatchingWindowInSeconds: ownWindow ?? o.maximumBatchingWindowInSeconds,
     parallelizationFactor: 1,
     bisectBatchOnFunctionError: o.bisectBatchOnFunctionError,
     maximumRetryAttempts: o.maximumRetryAttempts,
     maximumRecordAgeInSeconds: o.maximumRecordAgeInSeconds,
     startingPosition: source ? o.startingPosition : 'TRIM_HORIZON',
   };
+}
+
+/** A stage's input stream; an internal one in the capacity mode the job's options give it at the planned rate. */
+function stageStream(graph: JobGraph, stage: PlanStage): PlanStream {
+  const { stream: name, shards } = stage.input;
+  if (stage.kind === 'source') return { name, shards, role: 'source', of: stage.id, mode: 'provisioned' };
+  const mode = internalStreamMode(graph.options.internalStreamMode, { eventsPerSecond: graph.options.plannedEventsPerSecond, shards });
+  return { name, shards, role: 'internal', of: stage.id, mode };
 }
 
 /** Each sink of this kind once, though several stages may write it. */

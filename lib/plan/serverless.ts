@@ -6,7 +6,8 @@
  * so nothing about a job is written twice.
  */
 import { NATIVE_TTL_ATTRIBUTE } from '../state/ttl.ts';
-import { handlerName, stageById, type Plan, type PlanStage } from './plan.ts';
+import { MAX_BATCHING_WINDOW_SECONDS } from './graph.ts';
+import { handlerName, stageById, type Plan, type PlanStage, type PlanStream } from './plan.ts';
 
 const cfName = (name: string) => name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 const streamId = (name: string) => `Stream${cfName(name)}`;
@@ -127,7 +128,7 @@ export function toServerless(plan: Plan, distDir = `dist/${plan.job}`) {
   for (const s of plan.streams) {
     add(streamId(s.name), `stream ${s.name}`, {
       Type: 'AWS::Kinesis::Stream',
-      Properties: { Name: s.name, ShardCount: s.shards, StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' } },
+      Properties: { Name: s.name, ...streamCapacity(s), StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' } },
     });
   }
   for (const t of plan.tables) {
@@ -170,13 +171,26 @@ function checkLambdaLimits(plan: Plan): void {
       if (!Number.isInteger(value) || !ok) throw new Error(`job ${plan.job}, stage ${stage.id}: ${name} must be ${range} (got ${value})`);
     };
     check('batchSize', stage.batchSize, stage.batchSize >= 1 && stage.batchSize <= 10_000, 'an integer from 1 to 10000');
-    check('maximumBatchingWindowInSeconds', es.maximumBatchingWindowInSeconds, es.maximumBatchingWindowInSeconds >= 0 && es.maximumBatchingWindowInSeconds <= 300, 'an integer from 0 to 300');
+    const window = es.maximumBatchingWindowInSeconds;
+    check('maximumBatchingWindowInSeconds', window, window >= 0 && window <= MAX_BATCHING_WINDOW_SECONDS, `an integer from 0 to ${MAX_BATCHING_WINDOW_SECONDS}`);
     check('maximumRetryAttempts', es.maximumRetryAttempts, es.maximumRetryAttempts >= -1 && es.maximumRetryAttempts <= 10_000, '-1 (no limit) or an integer from 0 to 10000');
     const age = es.maximumRecordAgeInSeconds;
     check('maximumRecordAgeInSeconds', age, age === -1 || (age >= 60 && age <= 604_800), '-1 (no limit) or an integer from 60 to 604800');
     check('parallelizationFactor', es.parallelizationFactor, es.parallelizationFactor === 1, '1 (a shard is processed serially)');
     if (es.startingPosition !== 'TRIM_HORIZON' && es.startingPosition !== 'LATEST') throw new Error(`job ${plan.job}, stage ${stage.id}: startingPosition must be TRIM_HORIZON or LATEST`);
   }
+}
+
+/**
+ * The capacity properties of a stream. Internal streams name their mode, so that switching
+ * it in the job (Kinesis allows two switches a day) switches the deployed stream back and
+ * forth; an on-demand stream has no ShardCount (Kinesis sizes it). Source and sink streams
+ * keep the properties they always had.
+ */
+function streamCapacity(s: PlanStream): Record<string, unknown> {
+  if (s.role !== 'internal') return { ShardCount: s.shards };
+  if (s.mode === 'on-demand') return { StreamModeDetails: { StreamMode: 'ON_DEMAND' } };
+  return { ShardCount: s.shards, StreamModeDetails: { StreamMode: 'PROVISIONED' } };
 }
 
 /** A stage fed by a broadcast edge runs `processBroadcastElement`, which may call `applyToKeyedState` (a Scan of the state table). */

@@ -15,8 +15,10 @@ import { WindowOperator, type WindowSpec } from './operator.ts';
 import { SlicedWindowOperator } from './sliced-operator.ts';
 import type { Trigger } from './triggers.ts';
 import type { StateTtlConfig } from '../api/state-ttl.ts';
+import type { StageOptions } from '../api/stage-options.ts';
 
-export interface WindowOperatorOptions {
+/** Options of a window's `reduce`, `aggregate` and `process`; `batchingWindowSeconds` applies to the window's stage. */
+export interface WindowOperatorOptions extends StageOptions {
   /** Names the operator's state (default `window-<n>`); keep it stable across job versions. */
   uid?: string;
   /** Set false to keep one accumulator per window instead of per slice (for comparison). */
@@ -103,7 +105,7 @@ export class WindowedStream<K, T> {
     };
     const sliceable = options.slicing !== false && canSlice(spec);
     const operator = sliceable ? new SlicedWindowOperator<K, T, OUT>(spec) : new WindowOperator<K, T, OUT>(spec);
-    return this.keyed.process(operator, { uid: options.uid ?? `window-${this.keyed.nodeId}` });
+    return this.keyed.process(operator, { uid: options.uid ?? `window-${this.keyed.nodeId}`, batchingWindowSeconds: options.batchingWindowSeconds });
   }
 }
 

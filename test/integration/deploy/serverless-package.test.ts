@@ -5,8 +5,9 @@
  * - one function per stage (+ the sweep when a stage keeps timers), each zip holding only its
  *   own bundle, whose export is the handler;
  * - every stage has exactly one Kinesis event source mapping, on its input stream, with
- *   ReportBatchItemFailures and the job's settings; the sweep has its schedule;
- * - streams (shards, KMS) and tables (on-demand, SSE, PITR option, native TTL on the state
+ *   ReportBatchItemFailures and the job's settings (the batching window the stage's own, if
+ *   it set one); the sweep has its schedule;
+ * - streams (shards or on-demand mode, KMS) and tables (on-demand, SSE, PITR option, native TTL on the state
  *   table on the attribute the store writes);
  * - one IAM role per function granting exactly the (action, resource) pairs the function
  *   needs, no wildcard anywhere.
@@ -60,6 +61,12 @@ async function zipEntries(file: string): Promise<string[]> {
     at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
   }
   return names;
+}
+
+/** The batching window a stage sets itself, on its source or on the keyed operator that starts it. */
+function ownBatchingWindow(job: Job, stage: PlanStage): number | undefined {
+  const entry = job.graph.node(stage.entryNode);
+  return entry.kind === 'source' ? entry.source.batchingWindowSeconds : entry.kind === 'process' ? entry.batchingWindowSeconds : undefined;
 }
 
 /**
@@ -182,7 +189,7 @@ describe.each(jobs)('serverless package %s', (name) => {
       expect(m).toMatchObject({
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BatchSize: o.batchSize,
-        MaximumBatchingWindowInSeconds: o.maximumBatchingWindowInSeconds,
+        MaximumBatchingWindowInSeconds: ownBatchingWindow(job, stage) ?? o.maximumBatchingWindowInSeconds,
         ParallelizationFactor: 1,
         BisectBatchOnFunctionError: o.bisectBatchOnFunctionError,
         MaximumRetryAttempts: o.maximumRetryAttempts,
@@ -207,12 +214,14 @@ describe.each(jobs)('serverless package %s', (name) => {
     expect(permissions.some((p) => ref(p.FunctionName) === 'SweepLambdaFunction' && p.Principal === 'events.amazonaws.com')).toBe(true);
   });
 
-  it('creates the streams with their shards, KMS-encrypted', () => {
+  it('creates the streams with their shards (internal ones in their capacity mode), KMS-encrypted', () => {
     const streams = of('AWS::Kinesis::Stream').map(([, r]) => r.Properties);
     expect(streams.map((s) => s.Name).sort()).toEqual(plan.streams.map((s) => s.name).sort());
     for (const s of plan.streams) {
       const props = streams.find((x) => x.Name === s.name);
-      expect(props.ShardCount).toBe(s.shards);
+      // An on-demand stream has no shard count: Kinesis sizes it. Source and sink streams name no mode.
+      expect(props.ShardCount).toBe(s.mode === 'on-demand' ? undefined : s.shards);
+      expect(props.StreamModeDetails).toEqual(s.role === 'internal' ? { StreamMode: s.mode === 'on-demand' ? 'ON_DEMAND' : 'PROVISIONED' } : undefined);
       expect(props.StreamEncryption).toEqual({ EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' });
     }
   });

@@ -1,10 +1,11 @@
 /**
  * The serverless view of a plan for what the scenario jobs do not exercise (the offline
- * `serverless package` test covers those): DynamoDB sinks, job options that change the event
- * source mappings and tables, and Lambda's limits refused at deployment, not in memory.
+ * `serverless package` test covers those): DynamoDB sinks, job options and per-stage settings
+ * that change the event source mappings, streams and tables, and Lambda's limits refused at
+ * deployment, not in memory.
  */
 import { describe, expect, it } from 'vitest';
-import { DynamoDbSink, Job, KeyedProcessFunction, type Collector, type JobOptions, type KeyedContext } from '../../../lib/api/index.ts';
+import { DynamoDbSink, Job, KeyedProcessFunction, KinesisSource, WatermarkStrategy, type Collector, type JobOptions, type KeyedContext } from '../../../lib/api/index.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
 import { iamStatements, lambdaFunctions, toServerless } from '../../../lib/plan/serverless.ts';
 import { sink, tsSource } from '../support/tiny.ts';
@@ -50,6 +51,34 @@ describe('toServerless', () => {
     expect(mapping(sls, 'pass')).toMatchObject({ batchSize: 500, startingPosition: 'TRIM_HORIZON' });
     const tables = Object.values(sls.resources).filter((r: any) => r.Type === 'AWS::DynamoDB::Table') as any[];
     expect(tables.every((t) => t.Properties.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled)).toBe(true);
+  });
+
+  it("sets each stage's own batching window, the job's where it has none", () => {
+    const j = new Job('t-sls-windows', { maximumBatchingWindowInSeconds: 3 });
+    const src = j.fromSource(KinesisSource.json<Ev>('in', { batchingWindowSeconds: 0 }), WatermarkStrategy.forMonotonousTimestamps<Ev>().withTimestampAssigner((e) => e.ts));
+    src.keyBy((e) => e.k).process(new Pass(), { uid: 'slow', batchingWindowSeconds: 60 }).sinkTo(sink('a'));
+    src.keyBy((e) => e.k).process(new Pass(), { uid: 'usual' }).sinkTo(sink('b'));
+    const sls = toServerless(planJob(j.graph));
+    expect(['sourceIn', 'slow', 'usual'].map((fn) => mapping(sls, fn).batchWindow)).toEqual([0, 60, 3]);
+  });
+
+  it('creates internal streams in their mode (on-demand without a shard count), source and sink streams with their shards', () => {
+    const streams = (options: JobOptions) =>
+      Object.fromEntries(Object.values(toServerless(planJob(job(options).graph)).resources).filter((r: any) => r.Type === 'AWS::Kinesis::Stream').map((r: any) => {
+        const { Name, StreamEncryption, ...capacity } = r.Properties;
+        expect(StreamEncryption).toEqual({ EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' });
+        return [Name, capacity];
+      }));
+    expect(streams({ internalStreamMode: 'on-demand' })).toEqual({
+      't-sls-source-in': { ShardCount: 1 },
+      't-sls-pass': { StreamModeDetails: { StreamMode: 'ON_DEMAND' } },
+      't-sls-sink-out': { ShardCount: 1 },
+    });
+    expect(streams({ internalStreamMode: 'provisioned', parallelism: 3 })).toEqual({
+      't-sls-source-in': { ShardCount: 1 },
+      't-sls-pass': { ShardCount: 3, StreamModeDetails: { StreamMode: 'PROVISIONED' } },
+      't-sls-sink-out': { ShardCount: 1 },
+    });
   });
 
   it('lets the stage that writes a DynamoDB sink BatchWriteItem on that table only', () => {
