@@ -4,37 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PRICES } from '../../../lib/cost/model.ts';
-import { Job, KeyedProcessFunction, KinesisSink, KinesisSource, ValueStateDescriptor, WatermarkStrategy, type Collector, type KeyedContext, type RuntimeContext, type ValueState } from '../../../lib/api/index.ts';
 import { priceRun } from '../../../lib/cost/price.ts';
 import { runCost } from '../../../lib/cost/run.ts';
-
-interface Event { key: string; ts: number }
-interface Count { key: string; count: number }
-
-class CountPerKey extends KeyedProcessFunction<string, Event, Count> {
-  private count!: ValueState<number>;
-  override open(ctx: RuntimeContext): void {
-    this.count = ctx.getState(new ValueStateDescriptor<number>('count'));
-  }
-  async processElement(_e: Event, ctx: KeyedContext<string>, out: Collector<Count>): Promise<void> {
-    const count = ((await this.count.value()) ?? 0) + 1;
-    await this.count.update(count);
-    out.collect({ key: ctx.getCurrentKey(), count });
-  }
-}
+import { seededRandom } from '../../../lib/runtime/seeded-random.ts';
+import { tinyJob as tiny } from './tiny-job.ts';
 
 const B = 50; // records per invocation
 const K = 10; // distinct keys, every one in every batch
-function tinyJob(): Job {
-  const job = new Job('cost-tiny', { parallelism: 1, batchSize: B });
-  job
-    .fromSource(KinesisSource.json<Event>('events', { partitionKey: (e) => e.key }), WatermarkStrategy.forBoundedOutOfOrderness<Event>(0).withTimestampAssigner((e) => e.ts))
-    .keyBy((e) => e.key)
-    .process(new CountPerKey(), { uid: 'count' })
-    .sinkTo(KinesisSink.json<Count>('counts', { partitionKey: (c) => c.key }));
-  return job;
-}
-const lines = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ key: `k${i % K}`, ts: 1_000 + i }));
+const tinyJob = () => tiny({ batchSize: B });
+const lines = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ key: `k${i % K}`, ts: 1_700_000_000_000 + i }));
 
 describe('runCost', () => {
   it('fed all at once: ⌈N / B⌉ source invocations, every record read once, one Kinesis record put per input line', async () => {
@@ -50,9 +28,9 @@ describe('runCost', () => {
     expect(run.deadLetters).toBe(0);
   });
 
-  it('fed B records a second: one batch per stage a second; state units follow distinct keys; sinks one record per output', async () => {
+  it('fed B records a second, in one environment per stage: one batch per stage a second; state units follow distinct keys; sinks one record per output', async () => {
     const seconds = 6;
-    const run = await runCost(tinyJob(), { events: lines(seconds * B) }, { rate: B });
+    const run = await runCost(tinyJob(), { events: lines(seconds * B) }, { rate: B, environments: 1 });
     const source = run.counts.actors['source-events'];
     const keyed = run.counts.actors['count'];
     expect(source.invocations).toBe(seconds);
@@ -74,6 +52,38 @@ describe('runCost', () => {
     expect(keyed.sinkPuts.billedKb).toBe(seconds * B);
     expect(keyed.sinkPuts.payloadUnits).toBe(seconds * B);
     expect(run.counts.streams['cost-tiny-count'].records).toBe(seconds + 1);
+  });
+
+  it('lands batches on random environments: a container that did not apply the last batch\'s redo log applies it again first', async () => {
+    const seconds = 6;
+    const run = await runCost(tinyJob(), { events: lines(seconds * B) }, { rate: B, seed: 1 });
+    const keyed = run.counts.actors['count'];
+    // The keyed stage (the plan's second stage) has 1 shard, so 2 environments, picked by its own seeded draws.
+    const draw = seededRandom((1 + 7919 * 1) >>> 0);
+    const envs = Array.from({ length: seconds + 1 }, () => Math.floor(draw() * 2)); // the data batches, then the end of input
+    const moves = envs.slice(1).filter((env, i) => env !== envs[i]).length;
+    expect(moves).toBeGreaterThan(0);
+    // every data batch commits through a redo log inline in its checkpoint; the next batch, in
+    // another environment, re-applies its K items (1 unit each) before its own
+    expect(keyed.dynamo.byKind.state).toEqual({ readUnits: seconds * K, writeUnits: (seconds + moves) * K });
+    expect(run.stages[1].environments).toMatchObject({ pool: 2, started: new Set(envs).size, recycled: 0, batches: { unreported: seconds + 1 } });
+  });
+
+  it('runs on simulated time: the clock starts at the first event, the sweep passes once a simulated minute', async () => {
+    const seconds = 150;
+    const run = await runCost(tinyJob(), { events: lines(seconds * 2) }, { rate: 2 });
+    expect(run.seconds).toBe(seconds);
+    expect(run.startMs).toBe(1_700_000_000_000); // the first line's ts
+    expect(run.sweepPasses).toBe(2); // at 60 and 120 s
+    const sweep = run.counts.actors['(sweep)'];
+    // each pass reads the checkpoints of the one stateful stage: one Query under 4 KB
+    expect(sweep.invocations).toBe(2);
+    expect(sweep.dynamo).toMatchObject({ requests: 2, readUnits: 2, writeUnits: 0 });
+    expect(run.feedCounts.actors['count'].invocations).toBe(seconds);
+    expect(run.counts.actors['count'].invocations).toBe(seconds + 1); // the drain: end of input
+    const undrained = await runCost(tinyJob(), { events: lines(seconds * 2) }, { rate: 2, drain: false });
+    expect(undrained.drained).toBe(false);
+    expect(undrained.counts.actors['count'].invocations).toBe(seconds);
   });
 
   it('prices the counts at list prices, and the naive baseline from the same events', async () => {
