@@ -15,6 +15,15 @@ import type { BatchResult } from '../runtime/batch.ts';
 import { createStageHandler, type StageHandler } from '../runtime/handler.ts';
 import type { RuntimeServices } from '../runtime/task.ts';
 
+/**
+ * JS heap a container needs per item it holds beyond the item's stored (DynamoDB) size: the Map
+ * entry, its id, the item object and its strings. Measured with bench/heap-factor.ts (Node 20,
+ * docs/benchmarks.md "Processing cost vs Managed Flink"): 277–280 bytes for items of 120 B to
+ * 4 KB held in a Map by item id. An estimate of how the state backend keeps items, not a
+ * measurement of it.
+ */
+export const HEAP_BYTES_PER_HELD_ITEM = 280;
+
 export interface EnvironmentStats {
   /** Environments in the stage's pool, and their lifetime before recycling. */
   pool: number;
@@ -32,6 +41,8 @@ export interface EnvironmentStats {
   /** The most any one environment held at once: the sum over its shards of the latest `heldBytes` / `heldItems` (stored size). */
   peakHeldBytes: number;
   peakHeldItems: number;
+  /** The largest estimated heap of one environment's state: stored bytes + {@link HEAP_BYTES_PER_HELD_ITEM} per item. */
+  peakHeapBytes: number;
   /** Latest `heldBytes` reported per shard (whichever environment ran it last): what a restore of it rebuilds. */
   latestHeldBytes: Record<string, number>;
 }
@@ -82,7 +93,7 @@ export class EnvironmentPool {
     this.stats = {
       pool: options.size, recycleMinutes: options.recycleMinutes, started: 0, recycled: 0,
       batches: { hit: 0, 'catch-up': 0, restore: 0, unreported: 0 }, catchUp: { bytes: 0, items: 0 }, restore: { bytes: 0, items: 0 },
-      restoresAfterRecycle: 0, peakHeldBytes: 0, peakHeldItems: 0, latestHeldBytes: {},
+      restoresAfterRecycle: 0, peakHeldBytes: 0, peakHeldItems: 0, peakHeapBytes: 0, latestHeldBytes: {},
     };
   }
 
@@ -132,5 +143,6 @@ export class EnvironmentPool {
     }
     this.stats.peakHeldBytes = Math.max(this.stats.peakHeldBytes, bytes);
     this.stats.peakHeldItems = Math.max(this.stats.peakHeldItems, items);
+    this.stats.peakHeapBytes = Math.max(this.stats.peakHeapBytes, bytes + HEAP_BYTES_PER_HELD_ITEM * items);
   }
 }

@@ -69,6 +69,6 @@ describe('eddy cost order-timeout --input orders=<file>', () => {
     expect(naive).toBeGreaterThan(0.4 + 0.125 + 0.625 + 2 * 1.5 * ingest);
     expect(eddy).toBeGreaterThan(ingest);
     expect(eddy).toBeLessThan(20);
-    expect(stdout).toMatch(/fixed, per hour: 5 on-demand streams × \$0\.0400 = \$0\.2000; sweep 60 invocations/);
+    expect(stdout).toMatch(/fixed, per hour: 5 on-demand streams × \$0\.0400 = \$0\.2000; sweep 60 passes × /);
   });
 });

@@ -58,6 +58,7 @@ describe('EnvironmentPool', () => {
     expect(pool.stats.catchUp).toEqual({ bytes: 90, items: 1 });
     expect(pool.stats.peakHeldBytes).toBe(2000);
     expect(pool.stats.peakHeldItems).toBe(20);
+    expect(pool.stats.peakHeapBytes).toBe(2000 + 280 * 20); // stored bytes + 280 per item held
     expect(pool.stats.latestHeldBytes).toEqual({ s0: 1400, s1: 600 });
     expect(hitRate(pool.stats)).toBeCloseTo(1 / 5, 12);
   });

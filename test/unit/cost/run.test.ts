@@ -105,9 +105,14 @@ describe('runCost', () => {
     expect(report.naive.lambdaRequests).toBeCloseTo(2 * n * PRICES.lambdaRequest, 12);
     expect(report.perMillion.naive).toBeCloseTo((report.naive.total / n) * 1e6, 9);
     expect(report.eddy.total).toBeCloseTo(source.eddy.dollars.total + keyed.eddy.dollars.total, 12);
-    // fixed: 3 streams (source, keyed, sink) at the stream-hour price, the sweep a minute
+    // fixed: 3 streams (source, keyed, sink) at the stream-hour price; the sweep: its one pass (a run under a
+    // minute), 60 times an hour: a request, its measured time + the 10 ms of I/O per invocation asked for
+    // + 10 ms (the default) for its one Query, one read unit
     expect(report.fixed.streams).toBe(3);
-    expect(report.fixed.sweepPerHour).toBeGreaterThan(60 * 30 * PRICES.lambdaGbSecond); // 60 × 60 s × 0.5 GB, plus requests and reads
+    const sweep = run.counts.actors['(sweep)'];
+    expect(sweep.invocations).toBe(1);
+    const pass = PRICES.lambdaRequest + ((sweep.billedMs + 10 + 10) / 1000) * 0.5 * PRICES.lambdaGbSecond + PRICES.dynamoReadUnit;
+    expect(report.fixed.sweepPerHour).toBeCloseTo(60 * pass, 12);
     expect(report.fixed.perMillionAtRate).toBeCloseTo((report.fixed.perHour / (B * 3600)) * 1e6, 9);
   });
 });
