@@ -126,6 +126,14 @@ export class CostMeter {
   counts(): MeterCounts {
     return { streams: Object.fromEntries(this.streams), actors: Object.fromEntries(this.actors) };
   }
+
+  /** The counts so far, and a fresh start: what follows is counted from zero (a warm-up left out). */
+  reset(): MeterCounts {
+    const counts = this.counts();
+    this.actors.clear();
+    this.streams.clear();
+    return counts;
+  }
 }
 
 /**

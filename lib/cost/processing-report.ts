@@ -67,6 +67,7 @@ export function formatProcessing(p: ProcessingCost): string[] {
     ...textTable(['per hour at this rate', '$/h'], rows),
     `internal streams priced both ways: provisioned ${usd(p.streamModes.provisioned)}/h, on-demand ${usd(p.streamModes.onDemand)}/h` +
       (p.streamModes.overShardLimits.length ? `; over a provisioned shard's write limits: ${p.streamModes.overShardLimits.join(', ')}` : ''),
+    p.warmup.records > 0 ? `warm-up before the clock started (a bootstrap, once in a job's life): ${int(p.warmup.records)} records, ${usd(p.warmup.dollars)}, not in the figures per hour` : '',
     p.storage.openBytes > 0 ? `storage lower bound: ${bytes(p.storage.openBytes)} without TTL still stored at the end are counted until then only` : '',
     '',
     'DynamoDB request units of the stages by item kind (the sweep\'s are in its fixed cost)',

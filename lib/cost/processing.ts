@@ -82,7 +82,7 @@ export interface ContainerSummary {
 }
 
 export interface ProcessingCost {
-  /** Input events per simulated second, and the simulated hours they were fed over. */
+  /** Input events per simulated second (a warm-up left out), and the simulated hours they were fed over. */
   rate: number;
   hours: number;
   events: number;
@@ -92,6 +92,8 @@ export interface ProcessingCost {
   /** Share of `variable.total` spent by the end-of-input drain; false `drained`: the run made none. */
   drainShare: number;
   drained: boolean;
+  /** Records fed before the clock started (a bootstrap) and what they cost, once: not in the per-hour figures. */
+  warmup: { records: number; dollars: number };
   /** The feed alone: per hour at `rate`, per event, and against Flink. */
   live: { perHour: number; variablePerEvent: number; ratio: number };
   fixedPerHour: { streams: number; sweep: number; init: number; projectedRestores: number; total: number };
@@ -124,7 +126,7 @@ export interface ProcessingCost {
 export function priceProcessing(run: CostRun, options: ProcessingOptions = {}): ProcessingCost {
   const o = { ...PROCESSING_DEFAULTS, ...definedOnly(options) };
   const prices = options.prices ?? PRICES;
-  const events = Object.values(run.inputs).reduce((a, b) => a + b, 0);
+  const events = Object.values(run.inputs).reduce((a, b) => a + b, 0) - run.warmup.records;
   const hours = run.seconds / 3600;
   const rate = events / run.seconds;
   const modes = new Set(run.streams.filter((s) => s.role === 'internal').map((s) => s.mode));
@@ -154,6 +156,7 @@ export function priceProcessing(run: CostRun, options: ProcessingOptions = {}): 
     variable,
     drainShare: variable.total === 0 ? 0 : 1 - beforeDrain.total / variable.total,
     drained: run.drained,
+    warmup: { records: run.warmup.records, dollars: variableDollars(run, run.warmup.counts, o, prices).total },
     live: { perHour: live.eddyPerHour, variablePerEvent: perEvent(beforeDrain), ratio: live.ratio },
     fixedPerHour: fixed,
     storage,

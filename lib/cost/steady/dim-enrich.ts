@@ -1,6 +1,6 @@
 /**
  * Steady-rate input for dim-enrich (contract: /work/shared/SCENARIOS.md): Maxwell's bootstrap
- * of the `product` table first (2,000 rows, all in the first second, as Maxwell pumps them),
+ * of the `product` table first (2,000 rows at once, before the steady clock starts: a warm-up),
  * then product views at the feed rate — products Zipf-popular (s = 1), 3 % of views naming a
  * product the table does not have — with a live change to the table (40 % insert, 50 %
  * update, 10 % delete) about once every 500 records.
@@ -37,7 +37,7 @@ export function dimEnrichInput(o: SteadyOptions): SteadyInput {
   planned.push({ atMs: 0, upfront: true, source: 'product-cdc', record: change('bootstrap-complete', {}) });
 
   let nextId = PRODUCTS + 1;
-  for (let i = 0; planned.length < o.events; i++) {
+  for (let i = 0; planned.length < o.events + PRODUCTS + 2; i++) {
     if (random() < 1 / 500) {
       const r = random();
       const ids = [...versions.keys()];

@@ -5,12 +5,13 @@
  * behind one that arrived before it by at most that much (the jobs allow 5 s). A job's
  * generator plans its records on a timeline of its own (orders, then their payments a delay
  * later, ...); the feed keeps their order and puts them on the steady clock. Records planned
- * `upfront` (a table's bootstrap) all arrive in the first second, ahead of the rest.
+ * `upfront` (a table's bootstrap) arrive all at once a second before the start — `runCost`
+ * processes them as a warm-up, left out of the per-hour figures — and come on top of `events`.
  */
 
 /** What a steady generator is asked for. */
 export interface SteadyOptions {
-  /** Records in all, over all sources. */
+  /** Records on the steady clock, over all sources (upfront ones come on top). */
   events: number;
   /** Records per second, all sources together. */
   rate: number;
@@ -35,15 +36,15 @@ export interface PlannedRecord {
   record: (ts: number) => unknown;
   /** Sent this many times in a row, identical (a producer's retry); each copy is a record of the feed. */
   copies?: number;
-  /** Arrives in the first second, before the timeline's records. */
+  /** Arrives a second before the start (arrival −1000 ms, `ts` = start − 1 s), before the timeline's records. */
   upfront?: boolean;
 }
 
 export const DEFAULT_STEADY_START_MS = Math.floor(1_700_000_000_000 / 3_600_000) * 3_600_000;
 
 /**
- * Puts planned records on the steady clock: the first `events` of them (upfront ones first,
- * then by `atMs`), the i-th arriving at ⌊i × 1000 / rate⌋ ms with `ts` = start + arrival − lag.
+ * Puts planned records on the steady clock: the upfront ones first, then the first `events`
+ * of the others by `atMs`, the i-th arriving at ⌊i × 1000 / rate⌋ ms with `ts` = start + arrival − lag.
  *
  * @example
  * ```ts
@@ -61,8 +62,8 @@ export function steadyFeed(planned: PlannedRecord[], o: SteadyOptions & { disord
     (lines[source] ??= []).push(line);
     (arrivalsMs[source] ??= []).push(arrival);
   };
+  for (const p of upfront) for (let c = 0; c < (p.copies ?? 1); c++) emit(p.source, JSON.stringify(p.record(startMs - 1000)), -1000);
   let n = 0;
-  for (const p of upfront) for (let c = 0; c < (p.copies ?? 1) && n < o.events; c++, n++) emit(p.source, JSON.stringify(p.record(startMs)), 0);
   let slot = 0;
   for (const p of timeline) {
     if (n >= o.events) break;
@@ -70,7 +71,7 @@ export function steadyFeed(planned: PlannedRecord[], o: SteadyOptions & { disord
     const line = JSON.stringify(p.record(startMs + arrival - Math.floor(o.random() * (o.disorderMs + 1))));
     for (let c = 0; c < (p.copies ?? 1) && n < o.events; c++, n++, slot++) emit(p.source, line, Math.floor((slot * 1000) / o.rate));
   }
-  if (n < o.events) throw new Error(`steady feed: ${planned.length} planned records make ${n} of the ${o.events} asked for`);
+  if (n < o.events) throw new Error(`steady feed: ${timeline.length} planned records make ${n} of the ${o.events} asked for`);
   return { lines, arrivalsMs, startMs };
 }
 
@@ -88,7 +89,7 @@ export function planEnough(events: number, rate: number, plan: (horizonMs: numbe
   for (let horizon = ((events * 1000) / rate) * 1.1; ; horizon *= 1.5) {
     const planned = plan(horizon);
     // Only records inside the horizon count: past it, the timeline holds followers (payments, details) but no new orders.
-    const count = planned.reduce((n, p) => n + (p.upfront || p.atMs <= horizon ? (p.copies ?? 1) : 0), 0);
+    const count = planned.reduce((n, p) => n + (!p.upfront && p.atMs <= horizon ? (p.copies ?? 1) : 0), 0);
     if (count >= events) return planned;
   }
 }

@@ -51,7 +51,7 @@ function handRun(overrides: { mode?: 'provisioned' | 'on-demand'; heldBytes?: Re
       { name: 'out', shards: 1, role: 'sink', mode: 'provisioned' },
     ],
     sweep: 'rate(1 minute)', sweepPasses: 60, sweepTicks: 0,
-    inputs: { events: 360_000 }, deadLetters: 0, sinkRecords: { counts: 360_000 },
+    inputs: { events: 360_000 }, warmup: { records: 0, counts: { streams: {}, actors: {} } }, deadLetters: 0, sinkRecords: { counts: 360_000 },
     counts: counts(100_000),
     feedCounts: counts(90_000),
     drained: true,

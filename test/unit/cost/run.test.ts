@@ -86,6 +86,24 @@ describe('runCost', () => {
     expect(undrained.counts.actors['count'].invocations).toBe(seconds);
   });
 
+  it('processes records given negative arrival times before the clock starts, and counts them apart', async () => {
+    const input = lines(3 * B);
+    const arrivals = input.map((_, i) => (i < B ? -1000 : Math.floor((i - B) / B) * 1000)); // B warm-up records, then B a second
+    const run = await runCost(tinyJob(), { events: input }, { rate: B, arrivalsMs: { events: arrivals }, environments: 1 });
+    expect(run.warmup.records).toBe(B);
+    expect(run.warmup.counts.actors['source-events'].invocations).toBe(1);
+    expect(run.counts.actors['source-events'].invocations).toBe(2);
+    expect(run.counts.actors['count'].events).toBe(2 * B);
+    expect(run.seconds).toBe(2);
+    // the warm-up's keys are already there: the first metered batch reads them (under 4 KB: 1 unit each) and overwrites them
+    expect(run.feedCounts.actors['count'].dynamo.byKind.state).toEqual({ readUnits: 2 * K, writeUnits: 2 * K });
+    const p = priceRun(run).processing;
+    expect(p.events).toBe(2 * B);
+    expect(p.rate).toBe(B);
+    expect(p.warmup.records).toBe(B);
+    expect(p.warmup.dollars).toBeGreaterThan(0);
+  });
+
   it('prices the counts at list prices, and the naive baseline from the same events', async () => {
     const seconds = 4;
     const n = seconds * B;

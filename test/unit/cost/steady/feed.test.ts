@@ -21,17 +21,17 @@ describe('steadyFeed', () => {
     expect(input.startMs).toBe(DEFAULT_STEADY_START_MS);
   });
 
-  it('sends upfront records first, at once, and copies of a record one after the other, identical', () => {
+  it('sends upfront records first, at once a second before the start and on top of the count, and copies of a record one after the other, identical', () => {
     const input = steadyFeed(
       [
         { atMs: 5, source: 'a', copies: 3, record: (ts) => ({ x: 'copied', ts }) },
         { atMs: 0, source: 'a', record: (ts) => ({ x: 'first', ts }) },
         { atMs: 9, source: 'boot', upfront: true, record: (ts) => ({ x: 'boot', ts }) },
       ],
-      { events: 5, rate: 1, seed: 1, startMs: 1_000_000, disorderMs: 0, random: seededRandom(2) },
+      { events: 4, rate: 1, seed: 1, startMs: 1_000_000, disorderMs: 0, random: seededRandom(2) },
     );
-    expect(input.lines.boot).toEqual([JSON.stringify({ x: 'boot', ts: 1_000_000 })]);
-    expect(input.arrivalsMs.boot).toEqual([0]);
+    expect(input.lines.boot).toEqual([JSON.stringify({ x: 'boot', ts: 999_000 })]);
+    expect(input.arrivalsMs.boot).toEqual([-1000]);
     expect(input.lines.a).toEqual([JSON.stringify({ x: 'first', ts: 1_000_000 }), ...Array(3).fill(JSON.stringify({ x: 'copied', ts: 1_001_000 }))]);
     expect(input.arrivalsMs.a).toEqual([0, 1000, 2000, 3000]);
   });

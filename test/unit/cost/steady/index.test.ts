@@ -38,14 +38,14 @@ describe('steadyInput', () => {
       const input = steadyInput(job, { events, rate, seed: 7 });
       expect(Object.keys(input.lines).sort()).toEqual(Object.keys(SCHEMAS[job]).sort());
       const all = Object.entries(input.arrivalsMs).flatMap(([source, arrivals]) => arrivals.map((a, i) => ({ source, a, r: JSON.parse(input.lines[source][i]) })));
-      expect(all).toHaveLength(events);
-      // per second of the feed: rate records (the bootstrap of dim-enrich comes on top in its first second)
+      // per second of the feed: rate records; dim-enrich's bootstrap comes on top, a second before the start
+      const upfront = all.filter((x) => x.a < 0);
+      expect(upfront.every((x) => x.source === 'product-cdc' && x.a === -1000)).toBe(true);
+      expect(all).toHaveLength(events + upfront.length);
       const perSecond = new Map<number, number>();
-      for (const x of all) perSecond.set(Math.floor(x.a / 1000), (perSecond.get(Math.floor(x.a / 1000)) ?? 0) + 1);
-      const upfront = all.filter((x) => x.a === 0 && x.source === 'product-cdc').length;
-      const lastFull = Math.floor((events - upfront) / rate) - 1;
-      for (const [second, n] of perSecond) if (second > 0 && second <= lastFull) expect(n).toBe(rate);
-      expect(Math.max(...perSecond.keys())).toBe(Math.ceil((events - upfront) / rate) - 1);
+      for (const x of all) if (x.a >= 0) perSecond.set(Math.floor(x.a / 1000), (perSecond.get(Math.floor(x.a / 1000)) ?? 0) + 1);
+      expect([...perSecond.values()].every((n) => n === rate)).toBe(true);
+      expect(perSecond.size).toBe(events / rate);
       for (const [source, lines] of Object.entries(input.lines)) {
         const arrivals = input.arrivalsMs[source];
         expect(arrivals).toEqual([...arrivals].sort((x, y) => x - y));
