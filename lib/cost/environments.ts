@@ -87,7 +87,7 @@ export class EnvironmentPool {
   private readonly slots: (Environment | undefined)[];
 
   constructor(private readonly job: Job, private readonly stage: PlanStage, private readonly services: () => RuntimeServices, private readonly options: EnvironmentPoolOptions) {
-    if (!Number.isSafeInteger(options.size) || options.size < 1) throw new Error(`a pool needs at least one environment, got ${options.size}`);
+    if (!Number.isSafeInteger(options.size) || options.size < 1) throw new Error(`a pool needs a whole number of environments, at least one, got ${options.size}`);
     if (!(options.recycleMinutes > 0)) throw new Error(`environments must be recycled after a positive number of minutes, got ${options.recycleMinutes}`);
     this.slots = new Array(options.size).fill(undefined);
     this.stats = {
