@@ -39,6 +39,7 @@ export interface CostCommandOptions {
   recycleMinutes?: string;
   seed?: string;
   drain?: boolean;
+  metrics?: boolean;
   format: string;
   save?: string;
   from?: string;
@@ -70,6 +71,7 @@ export function registerCostCommand(program: Command): void {
     .option('--init-ms <ms>', 'billed INIT of an execution environment', String(PROCESSING_DEFAULTS.initMs))
     .option('--retention-days <d>', 'days log, snapshot and redo items are kept by TTL', String(PROCESSING_DEFAULTS.retentionDays))
     .option('--ttl-lag-hours <h>', 'hours DynamoDB takes to delete an item after its TTL', String(PROCESSING_DEFAULTS.ttlLagHours))
+    .option('--no-metrics', 'price the stage handlers without their CloudWatch metrics (EDDY_METRICS=off)')
     .option('--memory-mb <mb>', 'Lambda memory size (serverless.yml)', '512')
     .option('--format <format>', 'text, or json (the counts and the report)', 'text')
     .option('--save <file>', 'also write the run\'s counts to this file (JSON), to price again with --from')
@@ -97,6 +99,7 @@ export async function costCommand(jobName: string, options: CostCommandOptions):
     initMs: optional('--init-ms', options.initMs),
     retentionDays: optional('--retention-days', options.retentionDays),
     ttlLagHours: optional('--ttl-lag-hours', options.ttlLagHours),
+    metrics: options.metrics ?? true,
   };
   let run: CostRun;
   if (options.from) {

@@ -77,7 +77,8 @@ export function naiveCost(events: number): Omit<BatchCost, 'transactional'> {
  * and write request unit, and storage per GB-month; Kinesis on-demand per GB retrieved and per
  * GB ingested (each record rounded up to 1 KB), per stream-hour; enhanced fan-out (provisioned
  * mode) per consumer-shard-hour and per GB retrieved; provisioned mode per shard-hour and per
- * PUT payload unit (25 KB); Managed Service for Apache Flink per KPU-hour, the KPUs of its
+ * PUT payload unit (25 KB); CloudWatch Logs ingestion per GB and a custom metric per month
+ * (the first 10,000); Managed Service for Apache Flink per KPU-hour, the KPUs of its
  * smallest application (one for the application, one for orchestration), and its running
  * storage (50 GB per application KPU, per GB-month). GB = 2^30 bytes; a month is 730 hours
  * (AWS's convention for monthly prices).
@@ -95,6 +96,8 @@ export const PRICES = {
   kinesisShardHour: 0.015,
   kinesisPutPayloadUnit: 0.014 / 1e6,
   dynamoStorageGbMonth: 0.25,
+  cloudWatchLogsIngestGb: 0.5,
+  cloudWatchMetricMonth: 0.3,
   flinkKpuHour: 0.11,
   flinkSmallestApplicationKpus: 2,
   flinkRunningStorageGbMonth: 0.1,

@@ -45,7 +45,8 @@ export function formatProcessing(p: ProcessingCost): string[] {
   const mode = p.streamMode === 'on-demand' ? 'on-demand' : p.streamMode === 'mixed' ? 'as the plan says, per stream' : 'provisioned';
   const rows: (string | number)[][] = [
     ['Lambda requests', usd(perHour(p.variable.lambdaRequests))],
-    ['Lambda duration (measured CPU + wait per AWS request)', usd(perHour(p.variable.lambdaDuration))],
+    ['Lambda duration (measured CPU × 1,769 MB / memory + wait per AWS request)', usd(perHour(p.variable.lambdaDuration))],
+    ['CloudWatch Logs (every invocation\'s lines, every batch\'s metrics)', usd(perHour(p.variable.logs))],
     ['DynamoDB reads', usd(perHour(p.variable.dynamoReads))],
     ['DynamoDB writes', usd(perHour(p.variable.dynamoWrites))],
     [`DynamoDB storage (average ${bytes(p.storage.averageBytes)}; log/snapshot/redo kept ${p.storage.retentionDays} d, TTL deletion ${p.storage.ttlLagHours} h late)`, usd(p.storage.perHour)],
@@ -53,6 +54,7 @@ export function formatProcessing(p: ProcessingCost): string[] {
     [`fixed: internal streams, ${mode}: shard- or stream-hours`, usd(p.fixedPerHour.streams)],
     [`fixed: sweep, 60 passes × ${usd(p.sweep.perPass)} (waits inside an invocation priced at 0: a pass does not report them)`, usd(p.fixedPerHour.sweep)],
     ['fixed: INIT of every execution environment, each recycle', usd(p.fixedPerHour.init)],
+    ['fixed: CloudWatch custom metrics of the stages\' handlers', usd(p.fixedPerHour.metrics)],
     ['fixed: restores after recycling this run was too short to see', usd(p.fixedPerHour.projectedRestores)],
     ['total', usd(p.perHour)],
   ];

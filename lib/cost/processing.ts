@@ -5,10 +5,12 @@
  * ingest, the reads of the source streams, and every sink write. In:
  *
  * - Lambda: every invocation of every stage (source stages too) and of the sweep — requests,
- *   and duration at the function's memory: the measured handler time (CPU only, in memory)
- *   plus `requestMs` for every AWS request the invocation waits for (DynamoDB, Kinesis puts,
- *   sinks) and `ioMs` per invocation; the INIT of every execution environment started
- *   (pool × recycles per hour, `initMs` each, billed as duration).
+ *   and duration at the function's memory (lambda.ts): the measured handler time (CPU only, in
+ *   memory, scaled to the function's share of a vCPU) plus `requestMs` for every AWS request
+ *   the invocation waits for (DynamoDB, Kinesis puts, sinks) and `ioMs` per invocation; the INIT
+ *   of every execution environment started (pool × recycles per hour, `initMs` each).
+ * - CloudWatch, which the handlers feed: every invocation's log lines and, with `metrics`, the
+ *   metrics document of every batch (Logs ingestion), and each stage's custom metrics.
  * - DynamoDB: every read and write unit of state, timers, checkpoints, redo logs, log entries,
  *   snapshots and dead letters; storage (storage.ts) at $/GB-month.
  * - Internal streams in the plan's mode (`provisioned` unless it says `on-demand`): shard-hours
@@ -28,6 +30,7 @@
  */
 import { hitRate } from './environments.ts';
 import { compareWithFlink, type FlinkComparison } from './flink.ts';
+import { lambdaDollars, metricsPerHour, type LambdaPricing } from './lambda.ts';
 import { emptyActor, type ActorCounts, type MeterCounts } from './meter.ts';
 import { PRICES, type Prices } from './model.ts';
 import { SWEEP, type CostRun, type StreamMode } from './run.ts';
@@ -49,6 +52,8 @@ export interface ProcessingOptions {
   retentionDays?: number;
   /** How long DynamoDB takes to delete an item after its TTL, hours. */
   ttlLagHours?: number;
+  /** The stage handlers publish their metrics to CloudWatch (default true, as deployed). */
+  metrics?: boolean;
   prices?: Prices;
 }
 
@@ -62,6 +67,8 @@ export interface ProcessingDollars {
   dynamoWrites: number;
   /** Internal streams: PUT payload units (provisioned) or data in and out (on-demand). */
   streams: number;
+  /** CloudWatch Logs: the invocations' log lines and metrics documents. */
+  logs: number;
   total: number;
 }
 
@@ -96,7 +103,7 @@ export interface ProcessingCost {
   warmup: { records: number; dollars: number };
   /** The feed alone: per hour at `rate`, per event, and against Flink. */
   live: { perHour: number; variablePerEvent: number; ratio: number };
-  fixedPerHour: { streams: number; sweep: number; init: number; projectedRestores: number; total: number };
+  fixedPerHour: { streams: number; sweep: number; init: number; metrics: number; projectedRestores: number; total: number };
   storage: { averageBytes: number; retainedBytes: number; openBytes: number; perHour: number; retentionDays: number; ttlLagHours: number };
   variablePerEvent: number;
   /** Processing $ per hour at `rate`, and per million events. */
@@ -124,7 +131,7 @@ export interface ProcessingCost {
  * ```
  */
 export function priceProcessing(run: CostRun, options: ProcessingOptions = {}): ProcessingCost {
-  const o = { ...PROCESSING_DEFAULTS, ...definedOnly(options) };
+  const o: Resolved = { ...PROCESSING_DEFAULTS, ...definedOnly(options), metrics: options.metrics ?? true };
   const prices = options.prices ?? PRICES;
   const events = Object.values(run.inputs).reduce((a, b) => a + b, 0) - run.warmup.records;
   const hours = run.seconds / 3600;
@@ -141,7 +148,8 @@ export function priceProcessing(run: CostRun, options: ProcessingOptions = {}): 
   const environmentsPerHour = environments * (60 / run.recycleMinutes);
   const init = environmentsPerHour * gbSeconds(o.initMs, o.memoryMb) * prices.lambdaGbSecond;
   const projectedRestores = projectedRestoreUnitsPerHour(run) * prices.dynamoReadUnit;
-  const fixed = { streams: streamHours, sweep: sweep.perHour, init, projectedRestores, total: streamHours + sweep.perHour + init + projectedRestores };
+  const metrics = o.metrics ? metricsPerHour(run.stages.length, prices) : 0;
+  const fixed = { streams: streamHours, sweep: sweep.perHour, init, metrics, projectedRestores, total: streamHours + sweep.perHour + init + metrics + projectedRestores };
 
   const perEvent = (d: ProcessingDollars) => (events === 0 ? 0 : d.total / events + storage.perHour / (rate * 3600));
   const variablePerEvent = perEvent(variable);
@@ -179,7 +187,7 @@ export function priceProcessing(run: CostRun, options: ProcessingOptions = {}): 
   };
 }
 
-type Resolved = typeof PROCESSING_DEFAULTS & { [K in keyof typeof PROCESSING_DEFAULTS]: number };
+type Resolved = { [K in keyof typeof PROCESSING_DEFAULTS]: number } & LambdaPricing;
 
 function definedOnly(options: ProcessingOptions): Partial<Resolved> {
   return Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'prices')) as Partial<Resolved>;
@@ -189,13 +197,13 @@ function gbSeconds(ms: number, memoryMb: number): number {
   return (ms / 1000) * (memoryMb / 1024);
 }
 
-/** Lambda and DynamoDB dollars of one actor; sinks left out (a Flink job writes them too), not the time spent waiting for them. */
+/** Lambda, CloudWatch Logs and DynamoDB dollars of one actor; sinks left out (a Flink job writes them too), not the time spent waiting for them. */
 function actorDollars(a: ActorCounts, o: Resolved, prices: Prices): Omit<ProcessingDollars, 'streams' | 'total'> {
-  const requests = a.dynamo.requests + a.streamPutRequests + a.sinkPuts.requests;
-  const ms = a.billedMs + a.invocations * o.ioMs + requests * o.requestMs;
+  const lambda = lambdaDollars(a, o, prices);
   return {
-    lambdaRequests: a.invocations * prices.lambdaRequest,
-    lambdaDuration: gbSeconds(ms, o.memoryMb) * prices.lambdaGbSecond,
+    lambdaRequests: lambda.requests,
+    lambdaDuration: lambda.duration,
+    logs: lambda.logs,
     dynamoReads: a.dynamo.readUnits * prices.dynamoReadUnit,
     dynamoWrites: a.dynamo.writeUnits * prices.dynamoWriteUnit,
   };
@@ -203,7 +211,7 @@ function actorDollars(a: ActorCounts, o: Resolved, prices: Prices): Omit<Process
 
 /** What the stages and the internal streams cost over the run (the sweep is fixed, storage apart). */
 function variableDollars(run: CostRun, counts: MeterCounts, o: Resolved, prices: Prices): ProcessingDollars {
-  const d = { lambdaRequests: 0, lambdaDuration: 0, dynamoReads: 0, dynamoWrites: 0, streams: 0, total: 0 };
+  const d = { lambdaRequests: 0, lambdaDuration: 0, dynamoReads: 0, dynamoWrites: 0, streams: 0, logs: 0, total: 0 };
   const modeOf = new Map(run.streams.filter((s) => s.role === 'internal').map((s) => [s.name, s.mode]));
   for (const stage of run.stages) {
     const a = counts.actors[stage.id] ?? emptyActor();
@@ -212,6 +220,7 @@ function variableDollars(run: CostRun, counts: MeterCounts, o: Resolved, prices:
     d.lambdaDuration += x.lambdaDuration;
     d.dynamoReads += x.dynamoReads;
     d.dynamoWrites += x.dynamoWrites;
+    d.logs += x.logs;
     if (modeOf.get(stage.stream) === 'on-demand') d.streams += ((a.readBilledKb * KB) / GB) * prices.kinesisOnDemandReadGb;
   }
   for (const [name, mode] of modeOf) {
@@ -219,7 +228,7 @@ function variableDollars(run: CostRun, counts: MeterCounts, o: Resolved, prices:
     if (!put) continue;
     d.streams += mode === 'on-demand' ? ((put.billedKb * KB) / GB) * prices.kinesisOnDemandWriteGb : put.payloadUnits * prices.kinesisPutPayloadUnit;
   }
-  d.total = d.lambdaRequests + d.lambdaDuration + d.dynamoReads + d.dynamoWrites + d.streams;
+  d.total = d.lambdaRequests + d.lambdaDuration + d.dynamoReads + d.dynamoWrites + d.streams + d.logs;
   return d;
 }
 
@@ -243,8 +252,8 @@ function streamModeCosts(run: CostRun, hours: number, prices: Prices): Processin
 function sweepCost(run: CostRun, o: Resolved, prices: Prices): { perPass: number; perHour: number } {
   const a = run.counts.actors[SWEEP];
   if (!run.sweep || !a || a.invocations === 0) return { perPass: 0, perHour: 0 };
-  const d = actorDollars(a, o, prices);
-  const perPass = (d.lambdaRequests + d.lambdaDuration + d.dynamoReads + d.dynamoWrites) / a.invocations;
+  const d = actorDollars(a, { ...o, metrics: false }, prices); // the sweep publishes no metrics
+  const perPass = (d.lambdaRequests + d.lambdaDuration + d.logs + d.dynamoReads + d.dynamoWrites) / a.invocations;
   return { perPass, perHour: 60 * perPass };
 }
 

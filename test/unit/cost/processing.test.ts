@@ -32,9 +32,9 @@ function handRun(overrides: { mode?: 'provisioned' | 'on-demand'; heldBytes?: Re
       int: { requests: 3600, records: 7200, bytes: 7200 * 2048, billedKb: 7200 * 2, payloadUnits: 7200 },
     },
     actors: {
-      'source-events': actor({ invocations: 3600, billedMs: 3600, streamPutRequests: 3600, readBilledKb: 360_000, dynamo: { requests: 7200, readUnits: 3600, writeUnits: 3600, byKind: { checkpoint: { readUnits: 3600, writeUnits: 3600 } } } }),
+      'source-events': actor({ invocations: 3600, measuredMs: 2000, billedMs: 3600, streamPutRequests: 3600, readBilledKb: 360_000, dynamo: { requests: 7200, readUnits: 3600, writeUnits: 3600, byKind: { checkpoint: { readUnits: 3600, writeUnits: 3600 } } } }),
       count: actor({
-        invocations: 7200, billedMs: 14_400, readBilledKb: 7200 * 2, sinkPuts: { requests: 7200, records: 360_000, bytes: 0, billedKb: 360_000, payloadUnits: 360_000 },
+        invocations: 7200, measuredMs: 10_000, billedMs: 14_400, readBilledKb: 7200 * 2, sinkPuts: { requests: 7200, records: 360_000, bytes: 0, billedKb: 360_000, payloadUnits: 360_000 },
         dynamo: { requests: 14_400, readUnits: 50_000, writeUnits: countWrites, byKind: { state: { readUnits: 40_000, writeUnits: countWrites - 20_000 }, checkpoint: { readUnits: 10_000, writeUnits: 20_000 } } },
       }),
       '(sweep)': actor({ invocations: 60, billedMs: 60, dynamo: { requests: 60, readUnits: 60, writeUnits: 0, byKind: { checkpoint: { readUnits: 60, writeUnits: 0 } } } }),
@@ -65,8 +65,15 @@ describe('priceProcessing', () => {
     expect(p.rate).toBe(100);
     expect(p.hours).toBe(1);
     expect(p.variable.lambdaRequests).toBeCloseTo((3600 + 7200) * LAMBDA_REQUEST, 12);
-    // measured ms + 10 ms per AWS request: source 3,600 + (7,200 DynamoDB + 3,600 puts) × 10; count 14,400 + (14,400 + 7,200 sink puts) × 10
-    expect(p.variable.lambdaDuration).toBeCloseTo(((111_600 + 230_400) / 1000) * 0.5 * GB_SECOND, 12);
+    // measured CPU on a full core × 1,769 / 512 (Lambda's share of a vCPU at 512 MB), + half a ms of rounding an
+    // invocation, + 10 ms per AWS request: source 2,000 ms and (7,200 DynamoDB + 3,600 puts) requests; count 10,000 ms
+    // and (14,400 + 7,200 sink puts) requests
+    const cpu = 1769 / 512;
+    const sourceMs = 2000 * cpu + 0.5 * 3600 + 10_800 * 10;
+    const countMs = 10_000 * cpu + 0.5 * 7200 + 21_600 * 10;
+    expect(p.variable.lambdaDuration).toBeCloseTo(((sourceMs + countMs) / 1000) * 0.5 * GB_SECOND, 12);
+    // CloudWatch Logs: START/END/REPORT (310 B) and a metrics document (935 B) per invocation, at $0.50/GB
+    expect(p.variable.logs).toBeCloseTo(((10_800 * (310 + 935)) / GB) * 0.5, 12);
     expect(p.variable.dynamoReads).toBeCloseTo((3600 + 50_000) * RRU, 12);
     expect(p.variable.dynamoWrites).toBeCloseTo((3600 + 100_000) * WRU, 12);
     expect(p.variable.streams).toBeCloseTo(7200 * 0.014e-6, 12); // PUT payload units of the internal stream only
@@ -77,8 +84,10 @@ describe('priceProcessing', () => {
   it('adds the fixed costs per hour: shard-hours, the sweep a minute, INITs, and storage at $0.25/GB-month', () => {
     const p = priceProcessing(handRun());
     expect(p.fixedPerHour.streams).toBeCloseTo(2 * 0.015, 12);
-    const sweepPass = LAMBDA_REQUEST + ((1 + 10) / 1000) * 0.5 * GB_SECOND + RRU; // 1 ms measured + one request, one read unit
+    const sweepPass = LAMBDA_REQUEST + ((1 + 10) / 1000) * 0.5 * GB_SECOND + RRU + (310 / GB) * 0.5; // 1 ms billed + one request, one read unit, its log lines
     expect(p.fixedPerHour.sweep).toBeCloseTo(60 * sweepPass, 12);
+    expect(p.fixedPerHour.metrics).toBeCloseTo((2 * 13 * 0.3) / 730, 12); // 13 custom metrics a stage at $0.30 a month
+    expect(priceProcessing(handRun(), { metrics: false }).fixedPerHour.metrics).toBe(0);
     expect(p.fixedPerHour.init).toBeCloseTo((2 + 3 + 1) * 4 * 0.4 * 0.5 * GB_SECOND, 12); // 6 environments recycled 4 times an hour
     expect(p.fixedPerHour.projectedRestores).toBe(0); // the per-key backend reports no held state
     expect(p.storage.averageBytes).toBeCloseTo(GB, 3);

@@ -124,12 +124,14 @@ describe('runCost', () => {
     expect(report.perMillion.naive).toBeCloseTo((report.naive.total / n) * 1e6, 9);
     expect(report.eddy.total).toBeCloseTo(source.eddy.dollars.total + keyed.eddy.dollars.total, 12);
     // fixed: 3 streams (source, keyed, sink) at the stream-hour price; the sweep: its one pass (a run under a
-    // minute), 60 times an hour: a request, its measured time + the 10 ms of I/O per invocation asked for
-    // + 10 ms (the default) for its one Query, one read unit
+    // minute), 60 times an hour: a request, its measured time at 512 / 1769 of a vCPU (at least the billed 1 ms)
+    // + the 10 ms of I/O per invocation asked for + 10 ms (the default) for its one Query, one read unit, and
+    // Lambda's 310 bytes of log lines
     expect(report.fixed.streams).toBe(3);
     const sweep = run.counts.actors['(sweep)'];
     expect(sweep.invocations).toBe(1);
-    const pass = PRICES.lambdaRequest + ((sweep.billedMs + 10 + 10) / 1000) * 0.5 * PRICES.lambdaGbSecond + PRICES.dynamoReadUnit;
+    const ms = Math.max(sweep.billedMs, sweep.measuredMs * (1769 / 512) + 0.5) + 10 + 10;
+    const pass = PRICES.lambdaRequest + (ms / 1000) * 0.5 * PRICES.lambdaGbSecond + PRICES.dynamoReadUnit + (310 / 2 ** 30) * 0.5;
     expect(report.fixed.sweepPerHour).toBeCloseTo(60 * pass, 12);
     expect(report.fixed.perMillionAtRate).toBeCloseTo((report.fixed.perHour / (B * 3600)) * 1e6, 9);
   });
