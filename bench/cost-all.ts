@@ -13,12 +13,11 @@
  * memory). See docs/benchmarks.md, "Cost per million events".
  */
 import { readdirSync, existsSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { FUNCTIONS_DIR, loadJob } from '../lib/cli/load-job.ts';
 import { priceRun, type CostReport, type Dollars } from '../lib/cost/price.ts';
-import { formatCostReport, usd } from '../lib/cost/report.ts';
+import { formatCostReport } from '../lib/cost/report.ts';
+import { usd } from '../lib/cost/text.ts';
 import { runCost } from '../lib/cost/run.ts';
 import { generateRequests } from '../test/scenario/anti-crawler/generator.ts';
 import { generateMaxwell } from '../test/scenario/cdc-split/generator.ts';
@@ -26,7 +25,7 @@ import { generateDimEnrich } from '../test/scenario/dim-enrich/generator.ts';
 import { generateOrderJoin } from '../test/scenario/order-join/generator.ts';
 import { generateOrderStream } from '../test/scenario/order-timeout/generator.ts';
 import { generatePurchases } from '../test/scenario/purchases/generator.ts';
-import { fmt, note, out, table } from './report.ts';
+import { fmt, note, out, runWhenEntry, table } from './report.ts';
 
 const SEED = 20261124;
 const lines = (rows: unknown[]) => rows.map((r) => JSON.stringify(r));
@@ -120,11 +119,4 @@ export async function benchCostAll(args: string[] = process.argv.slice(2)): Prom
 }
 
 // Standalone: node bin/run-ts.mjs bench/cost-all.ts [options]
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  out(`eddy bench (cost of every scenario job) — ${new Date().toISOString()}`);
-  out(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`);
-  const started = performance.now();
-  await benchCostAll();
-  out();
-  out(`total ${fmt((performance.now() - started) / 1000, 1)} s`);
-}
+await runWhenEntry(import.meta.url, 'cost of every scenario job', () => benchCostAll());

@@ -12,15 +12,16 @@
  *   S. cdc-split: side outputs against one filter pipeline per table, in memory (bench/cdc-split.ts).
  *   J. The interval join of order-join, in memory (bench/interval-join.ts).
  *   C$. $ per million events of every scenario job, eddy and the naive per-event design (bench/cost-all.ts).
+ *   F$. Processing cost per hour of every stateful job on steady-rate inputs at 10, 100 and 1,000 events/s,
+ *      against Managed Flink's smallest application (bench/cost-flink.ts).
  *
- * Options: --skip-memory, --skip-local, --skip-hot-items, --skip-cdc-split, --skip-interval-join, --skip-cost,
+ * Options: --skip-memory, --skip-local, --skip-hot-items, --skip-cdc-split, --skip-interval-join, --skip-cost, --skip-flink,
  * --memory-events=N, --orders=N, --local-events=N, --runs=N, --poll-ms=A[,B...] (poll interval(s) of the local
  * event source emulation); the --hot-items-* options of bench/hot-items.ts, the --cdc-* options of
- * bench/cdc-split.ts, the --interval-join-* options of bench/interval-join.ts and the --cost-* options of
- * bench/cost-all.ts.
+ * bench/cdc-split.ts, the --interval-join-* options of bench/interval-join.ts, the --cost-* options of
+ * bench/cost-all.ts and the --flink-* options of bench/cost-flink.ts.
  * See docs/benchmarks.md for the method and recorded results.
  */
-import { availableParallelism, cpus, totalmem } from 'node:os';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import orderTimeoutJob from '../functions/order-timeout/job.ts';
@@ -40,13 +41,14 @@ import { expectedOrderTimeout } from '../test/scenario/order-timeout/oracle.ts';
 import { generateOrderStream } from '../test/scenario/order-timeout/generator.ts';
 import { benchCdcSplit } from './cdc-split.ts';
 import { benchCostAll } from './cost-all.ts';
+import { benchCostFlink } from './cost-flink.ts';
 import { benchIntervalJoin } from './interval-join.ts';
 import { addCosts, batchCost, naiveCost } from '../lib/cost/model.ts';
 import { DynamoMeter } from './dynamo-meter.ts';
 import { benchHotItems } from './hot-items.ts';
 import keyedCountJob, { EMIT_EVERY } from './jobs/keyed-count.ts';
 import { zipfEvents, type KeyedEvent } from './zipf.ts';
-import { fmt, note, out, table } from './report.ts';
+import { fmt, machineLine, note, out, table } from './report.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -92,7 +94,7 @@ const median = (xs: number[]) => {
 };
 
 function machine(): void {
-  out(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`);
+  out(machineLine());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -600,5 +602,6 @@ if (!flag('skip-hot-items')) await benchHotItems(args);
 if (!flag('skip-cdc-split')) await benchCdcSplit(args);
 if (!flag('skip-interval-join')) await benchIntervalJoin(args);
 if (!flag('skip-cost')) await benchCostAll(args);
+if (!flag('skip-flink')) await benchCostFlink(args);
 out();
 out(`total ${fmt((performance.now() - started) / 1000, 1)} s`);

@@ -1,10 +1,10 @@
 /**
  * Seeded Zipf key generator for the benchmarks: rank r in 1..n is drawn with probability
- * proportional to 1 / r^s, by inverse CDF (binary search over the precomputed cumulative
- * weights) on a mulberry32 stream. Same seed, same n and s: the same sequence on every
- * platform.
+ * proportional to 1 / r^s (`zipfRanks`, lib/cost/steady/random.ts) on a mulberry32 stream.
+ * Same seed, same n and s: the same sequence on every platform.
  */
 
+import { zipfRanks } from '../lib/cost/steady/random.ts';
 import { seededRandom } from '../lib/runtime/seeded-random.ts';
 
 export interface ZipfOptions {
@@ -16,28 +16,9 @@ export interface ZipfOptions {
   seed: number;
 }
 
-
-/** A sampler of ranks 1..n (1 = the hottest key). */
+/** A sampler of ranks 1..n (1 = the hottest key), on its own seeded stream. */
 export function zipfSampler({ n, s, seed }: ZipfOptions): () => number {
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`zipf: n must be a positive integer, got ${n}`);
-  if (!(s > 0)) throw new Error(`zipf: s must be > 0, got ${s}`);
-  const cdf = new Float64Array(n);
-  let total = 0;
-  for (let r = 1; r <= n; r++) cdf[r - 1] = total += 1 / r ** s;
-  for (let i = 0; i < n; i++) cdf[i] /= total;
-  cdf[n - 1] = 1;
-  const rand = seededRandom(seed);
-  return () => {
-    const u = rand();
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid] > u) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo + 1;
-  };
+  return zipfRanks(n, s, seededRandom(seed));
 }
 
 export interface KeyedEvent {

@@ -41,6 +41,8 @@ export interface ActorCounts {
   /** Data records (events) the stage processed: `BatchResult.dataIn`. */
   events: number;
   dynamo: { requests: number; readUnits: number; writeUnits: number; byKind: Record<string, { readUnits: number; writeUnits: number }> };
+  /** PutRecords calls into source and internal streams (each one a round trip the invocation waits for). */
+  streamPutRequests: number;
   /** Records put to Kinesis sinks. */
   sinkPuts: PutCounts;
   /** Write units of DynamoDB sinks (BatchWriteItem). */
@@ -57,7 +59,7 @@ const emptyPuts = (): PutCounts => ({ requests: 0, records: 0, bytes: 0, billedK
 /** Counts of an actor that did nothing. @example `emptyActor().invocations // 0` */
 export const emptyActor = (): ActorCounts => ({
   invocations: 0, measuredMs: 0, billedMs: 0, recordsRead: 0, bytesRead: 0, readBilledKb: 0, events: 0,
-  dynamo: { requests: 0, readUnits: 0, writeUnits: 0, byKind: {} }, sinkPuts: emptyPuts(), sinkWriteUnits: 0,
+  dynamo: { requests: 0, readUnits: 0, writeUnits: 0, byKind: {} }, streamPutRequests: 0, sinkPuts: emptyPuts(), sinkWriteUnits: 0,
 });
 
 function addRecord(c: PutCounts, bytes: number): void {
@@ -124,6 +126,14 @@ export class CostMeter {
   counts(): MeterCounts {
     return { streams: Object.fromEntries(this.streams), actors: Object.fromEntries(this.actors) };
   }
+
+  /** The counts so far, and a fresh start: what follows is counted from zero (a warm-up left out). */
+  reset(): MeterCounts {
+    const counts = this.counts();
+    this.actors.clear();
+    this.streams.clear();
+    return counts;
+  }
 }
 
 /**
@@ -145,6 +155,7 @@ export class MeteredStreams implements StreamClient {
   async putRecords(stream: string, entries: PutEntry[]): Promise<PutResult[]> {
     const counted = entries.filter((e) => !isSourceEnd(e.data));
     if (counted.length > 0) {
+      this.meter.actor().streamPutRequests += 1;
       const c = this.meter.stream(stream);
       c.requests += 1;
       for (const e of counted) addRecord(c, kinesisRecordBytes(e.data, e.partitionKey));

@@ -5,13 +5,15 @@
  */
 import { itemId, type CommitRequest, type Item, type ItemKey, type KeyValueStore, type SortKeyRange, type StoreStats, type TableRole } from '../state/store.ts';
 import type { ActorCounts, CostMeter } from './meter.ts';
+import type { StorageLedger } from './storage.ts';
 import { readUnits, storedItemSize, writeUnits } from './units.ts';
 
 const MB = 1024 * 1024;
 
 /**
  * What an item is, from its key: keyed `state`, `timer`, `checkpoint` (with its redo log when
- * inline), `redo` (the parts of a redo log not inline), `dead-letter`.
+ * inline), `redo` (the parts of a redo log not inline), `log` and `snapshot` (the
+ * log-structured backend's entries and snapshot parts, lib/state/log/), `dead-letter`.
  *
  * @example
  * ```ts
@@ -20,7 +22,7 @@ const MB = 1024 * 1024;
  */
 export function itemKind(key: ItemKey): string {
   if (key.table === 'dead-letter') return 'dead-letter';
-  return { s: 'state', t: 'timer', c: 'checkpoint', r: 'redo' }[key.pk.slice(0, key.pk.indexOf('#'))] ?? 'other';
+  return { s: 'state', t: 'timer', c: 'checkpoint', r: 'redo', l: 'log', m: 'snapshot' }[key.pk.slice(0, key.pk.indexOf('#'))] ?? 'other';
 }
 
 function charge(dynamo: ActorCounts['dynamo'], kind: string, rru: number, wru: number): void {
@@ -35,17 +37,18 @@ function charge(dynamo: ActorCounts['dynamo'], kind: string, rru: number, wru: n
  * A {@link KeyValueStore} that counts requests and capacity units as DynamoDB on-demand
  * bills `DynamoDbStore`'s calls (see units.ts), keeping the size of every item it wrote so
  * that overwrites and deletes are charged by the old item's size, and scans by the table's.
+ * With a {@link StorageLedger}, it also records how long each item version is stored.
  *
  * @example
  * ```ts
- * const store = new MeteredStore(new MemoryStore(), meter);
+ * const store = new MeteredStore(new MemoryStore(), meter, new StorageLedger(() => clock.now, itemKind));
  * ```
  */
 export class MeteredStore implements KeyValueStore {
   private readonly sizes = new Map<string, number>();
   private readonly tableBytes: Record<TableRole, number> = { state: 0, 'dead-letter': 0 };
 
-  constructor(private readonly inner: KeyValueStore, private readonly meter: CostMeter) {}
+  constructor(private readonly inner: KeyValueStore, private readonly meter: CostMeter, private readonly ledger?: StorageLedger) {}
 
   async batchGet(keys: ItemKey[]): Promise<Item[]> {
     const found = await this.inner.batchGet(keys);
@@ -101,8 +104,12 @@ export class MeteredStore implements KeyValueStore {
       const size = storedItemSize(item);
       const old = this.remember(item, size);
       charge(d, itemKind(item), 0, factor * writeUnits(Math.max(size, old)));
+      this.ledger?.put(item, size);
     }
-    for (const key of deletes) charge(d, itemKind(key), 0, factor * writeUnits(this.remember(key, 0)));
+    for (const key of deletes) {
+      charge(d, itemKind(key), 0, factor * writeUnits(this.remember(key, 0)));
+      this.ledger?.delete(key);
+    }
   }
 
   /** Records the new size of an item (0: deleted); returns its old size (0: absent). */

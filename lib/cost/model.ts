@@ -72,11 +72,16 @@ export function naiveCost(events: number): Omit<BatchCost, 'transactional'> {
 // Money: what reading a stream costs (bench/cdc-split.ts)
 
 /**
- * List prices in USD, us-east-1, that the $ estimates use (docs/benchmarks.md names the sources):
- * Lambda per request and per GB-second (x86); DynamoDB on-demand per read and write request
- * unit; Kinesis on-demand per GB retrieved and per GB ingested (each record rounded up to
- * 1 KB), per stream-hour; enhanced fan-out (provisioned mode) per consumer-shard-hour and per
- * GB retrieved; provisioned mode per shard-hour and per PUT payload unit (25 KB). GB = 2^30 bytes.
+ * List prices in USD, us-east-1, that the $ estimates use (docs/benchmarks.md names the sources;
+ * /work/shared/COST.md): Lambda per request and per GB-second (x86); DynamoDB on-demand per read
+ * and write request unit, and storage per GB-month; Kinesis on-demand per GB retrieved and per
+ * GB ingested (each record rounded up to 1 KB), per stream-hour; enhanced fan-out (provisioned
+ * mode) per consumer-shard-hour and per GB retrieved; provisioned mode per shard-hour and per
+ * PUT payload unit (25 KB); CloudWatch Logs ingestion per GB and a custom metric per month
+ * (the first 10,000); Managed Service for Apache Flink per KPU-hour, the KPUs of its
+ * smallest application (one for the application, one for orchestration), and its running
+ * storage (50 GB per application KPU, per GB-month). GB = 2^30 bytes; a month is 730 hours
+ * (AWS's convention for monthly prices).
  */
 export const PRICES = {
   lambdaRequest: 0.2 / 1e6,
@@ -90,6 +95,14 @@ export const PRICES = {
   kinesisEfoReadGb: 0.013,
   kinesisShardHour: 0.015,
   kinesisPutPayloadUnit: 0.014 / 1e6,
+  dynamoStorageGbMonth: 0.25,
+  cloudWatchLogsIngestGb: 0.5,
+  cloudWatchMetricMonth: 0.3,
+  flinkKpuHour: 0.11,
+  flinkSmallestApplicationKpus: 2,
+  flinkRunningStorageGbMonth: 0.1,
+  flinkRunningStorageGbPerKpu: 50,
+  hoursPerMonth: 730,
 } as const;
 
 export type Prices = { [K in keyof typeof PRICES]: number };

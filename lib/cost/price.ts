@@ -6,7 +6,9 @@
  * the source stream's are the producer's ingest — and read from it), its Lambda invocations,
  * its DynamoDB reads and writes (state, timers, checkpoints, dead letters) and its sinks.
  * Kinesis in on-demand mode; DynamoDB on-demand. Fixed costs (stream-hours, the sweep) do not
- * grow with events and are priced per hour, then per million events at the run's rate.
+ * grow with events and are priced per hour, then per million events at the run's rate. The
+ * headline is elsewhere: the processing cost per hour against Managed Flink (processing.ts),
+ * which this report carries as `processing`.
  *
  * The naive design: every event is its own Lambda invocation on every stage, every event
  * crossing a hop is its own Kinesis record (the size of the run's records per event on that
@@ -18,23 +20,12 @@
  */
 import { PRICES, readPathCost, type Prices } from './model.ts';
 import { emptyActor, type PutCounts } from './meter.ts';
+import { priceProcessing, type ProcessingCost, type ProcessingOptions } from './processing.ts';
 import type { CostRun } from './run.ts';
-import { SWEEP } from './run.ts';
 import { billedLambdaMs, KB, onDemandBilledKb } from './units.ts';
 
-/** The sweep handler loops every 5 s until less than 10 s of its 70 s timeout are left (lib/runtime/handler.ts, lib/plan/serverless.ts). */
-export const SWEEP_BILLED_SECONDS = 60;
-export const SWEEP_PASSES_PER_INVOCATION = 13;
-/** `rate(1 minute)`. */
-export const SWEEP_INVOCATIONS_PER_HOUR = 60;
-
-export interface PriceOptions {
-  /** Lambda memory (serverless.yml: 512). */
-  memoryMb?: number;
-  /** I/O wait to add to each invocation's measured time (the in-memory run has none). */
-  ioMs?: number;
-  prices?: Prices;
-}
+/** Lambda memory (serverless.yml: 512), I/O wait per invocation (the in-memory run has none), and the processing cost's own options. */
+export type PriceOptions = ProcessingOptions;
 
 export interface Dollars {
   lambdaRequests: number;
@@ -79,6 +70,8 @@ export interface CostReport {
   /** $ per million input events, variable costs only. */
   perMillion: { eddy: number; naive: number; naiveOverEddy: number; eddyProvisioned: number };
   fixed: { streams: number; shards: number; streamsPerHour: number; shardsPerHourProvisioned: number; sweepPerHour: number; perHour: number; perMillionAtRate: number };
+  /** The headline: processing cost per hour at the run's rate, against Managed Flink. */
+  processing: ProcessingCost;
 }
 
 const GB = 2 ** 30;
@@ -136,12 +129,8 @@ export function priceRun(run: CostRun, options: PriceOptions = {}): CostReport {
   const perMillion = (d: number) => (inputEvents === 0 ? 0 : (d / inputEvents) * 1e6);
   const provisioned = eddy.total - eddy.kinesisIn - eddy.kinesisReads + stages.reduce((n, s) => n + s.eddy.payloadUnits, 0) * prices.kinesisPutPayloadUnit;
 
-  const sweep = run.counts.actors[SWEEP] ?? empty;
-  const sweepPerHour = run.sweep
-    ? SWEEP_INVOCATIONS_PER_HOUR *
-      (prices.lambdaRequest + gbSeconds(SWEEP_BILLED_SECONDS * 1000, memoryMb) * prices.lambdaGbSecond +
-        SWEEP_PASSES_PER_INVOCATION * (sweep.dynamo.readUnits * prices.dynamoReadUnit + sweep.dynamo.writeUnits * prices.dynamoWriteUnit))
-    : 0;
+  const processing = priceProcessing(run, options);
+  const sweepPerHour = processing.fixedPerHour.sweep;
   const shards = run.streams.reduce((n, s) => n + s.shards, 0);
   const streamsPerHour = run.streams.length * prices.kinesisOnDemandStreamHour;
   const perHour = streamsPerHour + sweepPerHour;
@@ -164,6 +153,7 @@ export function priceRun(run: CostRun, options: PriceOptions = {}): CostReport {
       perHour,
       perMillionAtRate: Number.isFinite(run.rate) ? (perHour / (run.rate * 3600)) * 1e6 : 0,
     },
+    processing,
   };
 }
 

@@ -1,38 +1,9 @@
-/** The text `eddy cost` prints: tables per stage, eddy against the naive baseline, fixed costs. */
+/** The text `eddy cost` prints: the processing cost against Managed Flink, then tables per stage, eddy against the naive baseline, fixed costs. */
 import { PRICES } from './model.ts';
-import { SWEEP_BILLED_SECONDS, SWEEP_INVOCATIONS_PER_HOUR, SWEEP_PASSES_PER_INVOCATION, type CostReport, type Dollars, type Usage } from './price.ts';
+import type { CostReport, Dollars, Usage } from './price.ts';
+import { formatProcessing } from './processing-report.ts';
+import { int, num, textTable, usd } from './text.ts';
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const num = (n: number, digits: number) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-/**
- * Dollars with enough digits to tell small amounts apart.
- *
- * @example
- * ```ts
- * usd(0.01234); // '$0.0123'
- * usd(12.5); // '$12.50'
- * ```
- */
-export function usd(n: number): string {
-  if (n === 0) return '$0';
-  return `$${n.toFixed(n >= 1 ? 2 : Math.min(8, Math.max(4, 2 - Math.floor(Math.log10(n)))))}`;
-}
-
-/**
- * A plain-text table, first column left-aligned, the others right-aligned.
- *
- * @example
- * ```ts
- * textTable(['stage', 'n'], [['a', 1]]); // ['stage  n', '-----  -', 'a      1']
- * ```
- */
-export function textTable(headers: string[], rows: (string | number)[][]): string[] {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)];
-}
 
 const rate = (r: number) => (Number.isFinite(r) ? `${int(r)} records/s` : 'all at once (as replay: the fullest batches)');
 
@@ -67,8 +38,10 @@ export function formatCostReport(r: CostReport): string[] {
   const ratio = (n: number, d: number) => (d === 0 ? (n === 0 ? '-' : 'inf') : `${num(n / d, 2)}x`);
   return [
     `eddy cost: ${r.job}, ${int(r.inputEvents)} input events fed ${Number.isFinite(r.rate) ? 'at ' : ''}${rate(r.rate)}; in memory, every stage through its Lambda handler`,
-    `Lambda ${r.memoryMb} MB, billed per invocation = measured handler time rounded up to 1 ms${r.ioMs ? ` + ${r.ioMs} ms of I/O` : ' (no I/O wait: in memory)'}; us-east-1 list prices, Kinesis and DynamoDB on-demand`,
+    `Lambda ${r.memoryMb} MB; us-east-1 list prices; simulated time, ${int(r.processing.hours * 3600)} s of input; execution environments at random per stage (pool, recycling and hit rate below)`,
     '',
+    ...(Number.isFinite(r.rate) ? [...formatProcessing(r.processing), ''] : ['(fed all at once: no rate, so no processing cost per hour nor Managed Flink comparison)', '']),
+    `The per-event view (Kinesis and DynamoDB on-demand, source and sink streams included; Lambda billed per invocation = measured handler time rounded up to 1 ms${r.ioMs ? ` + ${r.ioMs} ms of I/O` : ', no I/O wait'})`,
     `$ per million input events: eddy ${usd(r.perMillion.eddy)}, naive per-event baseline ${usd(r.perMillion.naive)} (naive/eddy ${ratio(r.perMillion.naive, r.perMillion.eddy)}); fixed costs per hour below`,
     '',
     'eddy, per stage (records in / KB in / PUT units: the stage\'s input stream, plus its sinks\' PUT units; RRU/WRU: DynamoDB request units by the published rules)',
@@ -84,7 +57,7 @@ export function formatCostReport(r: CostReport): string[] {
     ...textTable(['component', 'eddy', 'naive', 'naive/eddy'], components.map(([label, k]) => [label, usd(perM(r.eddy[k])), usd(perM(r.naive[k])), ratio(r.naive[k], r.eddy[k])])),
     '',
     `fixed, per hour: ${r.fixed.streams} on-demand streams × ${usd(PRICES.kinesisOnDemandStreamHour)} = ${usd(r.fixed.streamsPerHour)}` +
-      (r.fixed.sweepPerHour > 0 ? `; sweep ${SWEEP_INVOCATIONS_PER_HOUR} invocations × ${SWEEP_BILLED_SECONDS} s (${SWEEP_PASSES_PER_INVOCATION} passes each) = ${usd(r.fixed.sweepPerHour)}` : '; no sweep') +
+      (r.fixed.sweepPerHour > 0 ? `; sweep 60 passes × ${usd(r.processing.sweep.perPass)} = ${usd(r.fixed.sweepPerHour)}` : '; no sweep') +
       `; total ${usd(r.fixed.perHour)}/h` +
       (Number.isFinite(r.rate) ? ` = ${usd(r.fixed.perMillionAtRate)} per million events at ${rate(r.rate)}` : ''),
     `provisioned streams instead: ${usd(r.perMillion.eddyProvisioned)} per million events (PUT payload units instead of per-GB data in and out) + ${r.fixed.shards} shards × ${usd(PRICES.kinesisShardHour)} = ${usd(r.fixed.shardsPerHourProvisioned)}/h`,

@@ -69,6 +69,26 @@ describe('eddy cost order-timeout --input orders=<file>', () => {
     expect(naive).toBeGreaterThan(0.4 + 0.125 + 0.625 + 2 * 1.5 * ingest);
     expect(eddy).toBeGreaterThan(ingest);
     expect(eddy).toBeLessThan(20);
-    expect(stdout).toMatch(/fixed, per hour: 5 on-demand streams × \$0\.0400 = \$0\.2000; sweep 60 invocations/);
+    expect(stdout).toMatch(/fixed, per hour: 5 on-demand streams × \$0\.0400 = \$0\.2000; sweep 60 passes × /);
+  });
+});
+
+describe('eddy cost dim-enrich --steady <events> --format json', () => {
+  it('runs a steady input made for the job on the environments asked for, and reports the processing cost against Managed Flink', async () => {
+    const args = ['bin/eddy.mjs', 'cost', 'dim-enrich', '--steady', '2000', '--rate', '100', '--format', 'json', '--environments', '2', '--recycle-minutes', '5', '--seed', '2'];
+    const { stdout } = await run('node', args, { timeout: 120_000, maxBuffer: 64 << 20 });
+    const { run: costRun, report } = JSON.parse(stdout);
+    expect(costRun.recycleMinutes).toBe(5);
+    expect(costRun.stages.map((s: { environments: { pool: number } }) => s.environments.pool)).toEqual(costRun.stages.map(() => 2));
+    // the product table's bootstrap (start, 2,000 rows, complete) is a warm-up, on top of the 2,000 records at 100 a second
+    expect(costRun.warmup.records).toBe(2002);
+    expect(costRun.seconds).toBe(20);
+    const p = report.processing;
+    expect(p.rate).toBe(100);
+    expect(p.flink.flinkPerHour).toBeCloseTo(2 * 0.11 + (50 * 0.1) / 730, 9);
+    expect(p.flink.ratio).toBeCloseTo(p.perHour / p.flink.flinkPerHour, 9);
+    // at the crossover rate, fixed + variable per event × events an hour = Flink's hour
+    expect(p.fixedPerHour.total + p.variablePerEvent * p.flink.crossoverRate * 3600).toBeCloseTo(p.flink.flinkPerHour, 9);
+    expect(Object.keys(p.units.byKind)).toEqual(expect.arrayContaining(['checkpoint', 'state']));
   });
 });

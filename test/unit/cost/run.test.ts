@@ -4,37 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PRICES } from '../../../lib/cost/model.ts';
-import { Job, KeyedProcessFunction, KinesisSink, KinesisSource, ValueStateDescriptor, WatermarkStrategy, type Collector, type KeyedContext, type RuntimeContext, type ValueState } from '../../../lib/api/index.ts';
 import { priceRun } from '../../../lib/cost/price.ts';
 import { runCost } from '../../../lib/cost/run.ts';
-
-interface Event { key: string; ts: number }
-interface Count { key: string; count: number }
-
-class CountPerKey extends KeyedProcessFunction<string, Event, Count> {
-  private count!: ValueState<number>;
-  override open(ctx: RuntimeContext): void {
-    this.count = ctx.getState(new ValueStateDescriptor<number>('count'));
-  }
-  async processElement(_e: Event, ctx: KeyedContext<string>, out: Collector<Count>): Promise<void> {
-    const count = ((await this.count.value()) ?? 0) + 1;
-    await this.count.update(count);
-    out.collect({ key: ctx.getCurrentKey(), count });
-  }
-}
+import { seededRandom } from '../../../lib/runtime/seeded-random.ts';
+import { tinyJob as tiny } from './tiny-job.ts';
 
 const B = 50; // records per invocation
 const K = 10; // distinct keys, every one in every batch
-function tinyJob(): Job {
-  const job = new Job('cost-tiny', { parallelism: 1, batchSize: B });
-  job
-    .fromSource(KinesisSource.json<Event>('events', { partitionKey: (e) => e.key }), WatermarkStrategy.forBoundedOutOfOrderness<Event>(0).withTimestampAssigner((e) => e.ts))
-    .keyBy((e) => e.key)
-    .process(new CountPerKey(), { uid: 'count' })
-    .sinkTo(KinesisSink.json<Count>('counts', { partitionKey: (c) => c.key }));
-  return job;
-}
-const lines = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ key: `k${i % K}`, ts: 1_000 + i }));
+const tinyJob = () => tiny({ batchSize: B });
+const lines = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ key: `k${i % K}`, ts: 1_700_000_000_000 + i }));
 
 describe('runCost', () => {
   it('fed all at once: ⌈N / B⌉ source invocations, every record read once, one Kinesis record put per input line', async () => {
@@ -50,9 +28,9 @@ describe('runCost', () => {
     expect(run.deadLetters).toBe(0);
   });
 
-  it('fed B records a second: one batch per stage a second; state units follow distinct keys; sinks one record per output', async () => {
+  it('fed B records a second, in one environment per stage: one batch per stage a second; state units follow distinct keys; sinks one record per output', async () => {
     const seconds = 6;
-    const run = await runCost(tinyJob(), { events: lines(seconds * B) }, { rate: B });
+    const run = await runCost(tinyJob(), { events: lines(seconds * B) }, { rate: B, environments: 1 });
     const source = run.counts.actors['source-events'];
     const keyed = run.counts.actors['count'];
     expect(source.invocations).toBe(seconds);
@@ -76,6 +54,56 @@ describe('runCost', () => {
     expect(run.counts.streams['cost-tiny-count'].records).toBe(seconds + 1);
   });
 
+  it('lands batches on random environments: a container that did not apply the last batch\'s redo log applies it again first', async () => {
+    const seconds = 6;
+    const run = await runCost(tinyJob(), { events: lines(seconds * B) }, { rate: B, seed: 1 });
+    const keyed = run.counts.actors['count'];
+    // The keyed stage (the plan's second stage) has 1 shard, so 2 environments, picked by its own seeded draws.
+    const draw = seededRandom((1 + 7919 * 1) >>> 0);
+    const envs = Array.from({ length: seconds + 1 }, () => Math.floor(draw() * 2)); // the data batches, then the end of input
+    const moves = envs.slice(1).filter((env, i) => env !== envs[i]).length;
+    expect(moves).toBeGreaterThan(0);
+    // every data batch commits through a redo log inline in its checkpoint; the next batch, in
+    // another environment, re-applies its K items (1 unit each) before its own
+    expect(keyed.dynamo.byKind.state).toEqual({ readUnits: seconds * K, writeUnits: (seconds + moves) * K });
+    expect(run.stages[1].environments).toMatchObject({ pool: 2, started: new Set(envs).size, recycled: 0, batches: { unreported: seconds + 1 } });
+  });
+
+  it('runs on simulated time: the clock starts at the first event, the sweep passes once a simulated minute', async () => {
+    const seconds = 150;
+    const run = await runCost(tinyJob(), { events: lines(seconds * 2) }, { rate: 2 });
+    expect(run.seconds).toBe(seconds);
+    expect(run.startMs).toBe(1_700_000_000_000); // the first line's ts
+    expect(run.sweepPasses).toBe(2); // at 60 and 120 s
+    const sweep = run.counts.actors['(sweep)'];
+    // each pass reads the checkpoints of the one stateful stage: one Query under 4 KB
+    expect(sweep.invocations).toBe(2);
+    expect(sweep.dynamo).toMatchObject({ requests: 2, readUnits: 2, writeUnits: 0 });
+    expect(run.feedCounts.actors['count'].invocations).toBe(seconds);
+    expect(run.counts.actors['count'].invocations).toBe(seconds + 1); // the drain: end of input
+    const undrained = await runCost(tinyJob(), { events: lines(seconds * 2) }, { rate: 2, drain: false });
+    expect(undrained.drained).toBe(false);
+    expect(undrained.counts.actors['count'].invocations).toBe(seconds);
+  });
+
+  it('processes records given negative arrival times before the clock starts, and counts them apart', async () => {
+    const input = lines(3 * B);
+    const arrivals = input.map((_, i) => (i < B ? -1000 : Math.floor((i - B) / B) * 1000)); // B warm-up records, then B a second
+    const run = await runCost(tinyJob(), { events: input }, { rate: B, arrivalsMs: { events: arrivals }, environments: 1 });
+    expect(run.warmup.records).toBe(B);
+    expect(run.warmup.counts.actors['source-events'].invocations).toBe(1);
+    expect(run.counts.actors['source-events'].invocations).toBe(2);
+    expect(run.counts.actors['count'].events).toBe(2 * B);
+    expect(run.seconds).toBe(2);
+    // the warm-up's keys are already there: the first metered batch reads them (under 4 KB: 1 unit each) and overwrites them
+    expect(run.feedCounts.actors['count'].dynamo.byKind.state).toEqual({ readUnits: 2 * K, writeUnits: 2 * K });
+    const p = priceRun(run).processing;
+    expect(p.events).toBe(2 * B);
+    expect(p.rate).toBe(B);
+    expect(p.warmup.records).toBe(B);
+    expect(p.warmup.dollars).toBeGreaterThan(0);
+  });
+
   it('prices the counts at list prices, and the naive baseline from the same events', async () => {
     const seconds = 4;
     const n = seconds * B;
@@ -95,9 +123,16 @@ describe('runCost', () => {
     expect(report.naive.lambdaRequests).toBeCloseTo(2 * n * PRICES.lambdaRequest, 12);
     expect(report.perMillion.naive).toBeCloseTo((report.naive.total / n) * 1e6, 9);
     expect(report.eddy.total).toBeCloseTo(source.eddy.dollars.total + keyed.eddy.dollars.total, 12);
-    // fixed: 3 streams (source, keyed, sink) at the stream-hour price, the sweep a minute
+    // fixed: 3 streams (source, keyed, sink) at the stream-hour price; the sweep: its one pass (a run under a
+    // minute), 60 times an hour: a request, its measured time at 512 / 1769 of a vCPU (at least the billed 1 ms)
+    // + the 10 ms of I/O per invocation asked for + 10 ms (the default) for its one Query, one read unit, and
+    // Lambda's 310 bytes of log lines
     expect(report.fixed.streams).toBe(3);
-    expect(report.fixed.sweepPerHour).toBeGreaterThan(60 * 30 * PRICES.lambdaGbSecond); // 60 × 60 s × 0.5 GB, plus requests and reads
+    const sweep = run.counts.actors['(sweep)'];
+    expect(sweep.invocations).toBe(1);
+    const ms = Math.max(sweep.billedMs, sweep.measuredMs * (1769 / 512) + 0.5) + 10 + 10;
+    const pass = PRICES.lambdaRequest + (ms / 1000) * 0.5 * PRICES.lambdaGbSecond + PRICES.dynamoReadUnit + (310 / 2 ** 30) * 0.5;
+    expect(report.fixed.sweepPerHour).toBeCloseTo(60 * pass, 12);
     expect(report.fixed.perMillionAtRate).toBeCloseTo((report.fixed.perHour / (B * 3600)) * 1e6, 9);
   });
 });

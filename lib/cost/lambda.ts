@@ -1,0 +1,85 @@
+/**
+ * What a Lambda invocation of eddy is billed for, from what the in-memory run measured: requests;
+ * duration — the handler's CPU time scaled to the function's share of a vCPU, plus the waits
+ * for AWS requests the run made in memory; and CloudWatch, which every invocation feeds (its
+ * platform log lines, and the handler's metrics document per batch, lib/runtime/metrics.ts).
+ */
+import type { ActorCounts } from './meter.ts';
+import type { Prices } from './model.ts';
+
+/** Lambda gives a function CPU in proportion to its memory: one vCPU at 1,769 MB. */
+export const MB_PER_VCPU = 1769;
+/** START, END and REPORT lines Lambda writes to CloudWatch Logs for every invocation (about 80 + 50 + 180 bytes). */
+export const PLATFORM_LOG_BYTES = 310;
+/**
+ * One batch's metrics document (CloudWatch Embedded Metric Format on stdout, StageMetrics.batch):
+ * 865 bytes measured for a batch with every metric, plus Lambda's prefix of each line (time,
+ * request id, level: about 70 bytes).
+ */
+export const METRICS_DOCUMENT_BYTES = 935;
+/** Metric names a stage's handler publishes (StageMetrics: 12 per batch, and BatchFailures), each a custom metric with its dimensions. */
+export const METRICS_PER_STAGE = 13;
+
+const GB = 2 ** 30;
+
+export interface LambdaPricing {
+  memoryMb: number;
+  /** Wait added to every invocation, ms. */
+  ioMs: number;
+  /** Wait per AWS request an invocation makes, ms. */
+  requestMs: number;
+  /** The handlers publish their metrics (as deployed: on inside Lambda). */
+  metrics: boolean;
+}
+
+export interface LambdaDollars {
+  requests: number;
+  duration: number;
+  /** CloudWatch Logs ingestion of the invocations' log lines (and metrics documents). */
+  logs: number;
+}
+
+/**
+ * The billed milliseconds of an actor's invocations: measured handler time × the CPU scale
+ * (a full core here, `memoryMb / 1769` of a vCPU on Lambda; each invocation rounded up to 1 ms,
+ * half a millisecond on average), plus waits.
+ *
+ * @example
+ * ```ts
+ * billedDurationMs({ ...emptyActor(), invocations: 10, measuredMs: 20, billedMs: 30 }, { memoryMb: 1769, ioMs: 0, requestMs: 10, metrics: true }); // 30: one vCPU, no requests
+ * ```
+ */
+export function billedDurationMs(a: ActorCounts, o: LambdaPricing): number {
+  const cpuScale = Math.max(1, MB_PER_VCPU / o.memoryMb);
+  const requests = a.dynamo.requests + a.streamPutRequests + a.sinkPuts.requests;
+  return Math.max(a.billedMs, a.measuredMs * cpuScale + 0.5 * a.invocations) + a.invocations * o.ioMs + requests * o.requestMs;
+}
+
+/**
+ * Lambda and CloudWatch Logs dollars of one actor's invocations.
+ *
+ * @example
+ * ```ts
+ * lambdaDollars(run.counts.actors['order-timeout'], { memoryMb: 512, ioMs: 0, requestMs: 10, metrics: true }, PRICES).duration;
+ * ```
+ */
+export function lambdaDollars(a: ActorCounts, o: LambdaPricing, prices: Prices): LambdaDollars {
+  const logBytes = a.invocations * (PLATFORM_LOG_BYTES + (o.metrics ? METRICS_DOCUMENT_BYTES : 0));
+  return {
+    requests: a.invocations * prices.lambdaRequest,
+    duration: (billedDurationMs(a, o) / 1000) * (o.memoryMb / 1024) * prices.lambdaGbSecond,
+    logs: (logBytes / GB) * prices.cloudWatchLogsIngestGb,
+  };
+}
+
+/**
+ * The custom metrics of `stages` stage handlers, per hour.
+ *
+ * @example
+ * ```ts
+ * metricsPerHour(3, PRICES); // 3 × 13 × $0.30 / 730 h
+ * ```
+ */
+export function metricsPerHour(stages: number, prices: Prices): number {
+  return (stages * METRICS_PER_STAGE * prices.cloudWatchMetricMonth) / prices.hoursPerMonth;
+}
