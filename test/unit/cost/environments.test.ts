@@ -47,7 +47,7 @@ describe('EnvironmentPool', () => {
   it('tallies hits, catch-ups and restores, what they read, and the most one container holds', () => {
     const clock = { now: 0 };
     const pool = new EnvironmentPool(job, keyed, noServices, { size: 2, recycleMinutes: 15, random: draws(0, 0, 0.9, 0.9, 0), now: () => clock.now });
-    const held = (heldBytes: number) => ({ heldItems: heldBytes / 100, heldBytes });
+    const held = (heldBytes: number) => ({ heldItems: heldBytes / 100, heldBytes, heldTimers: 0 });
     pool.pick().onBatch!(result('s0', { access: 'restore', bytesRead: 500, itemsRead: 2, ...held(1000) }));
     pool.pick().onBatch!(result('s1', { access: 'restore', bytesRead: 300, itemsRead: 1, ...held(600) })); // env 0 holds 1,600
     pool.pick().onBatch!(result('s0', { access: 'restore', bytesRead: 700, itemsRead: 3, ...held(1200) }));
@@ -68,7 +68,7 @@ describe('EnvironmentPool', () => {
     const pool = new EnvironmentPool(job, keyed, noServices, { size: 1, recycleMinutes: 1, random: () => 0, now: () => clock.now });
     pool.pick().onBatch!(result('s0'));
     clock.now = 60_000;
-    pool.pick().onBatch!(result('s0', { access: 'restore', bytesRead: 10, itemsRead: 1, heldItems: 1, heldBytes: 10 }));
+    pool.pick().onBatch!(result('s0', { access: 'restore', bytesRead: 10, itemsRead: 1, heldItems: 1, heldBytes: 10, heldTimers: 0 }));
     expect(pool.stats.batches.unreported).toBe(1);
     expect(pool.stats.restoresAfterRecycle).toBe(1);
     expect(hitRate({ batches: { hit: 0, 'catch-up': 0, restore: 0, unreported: 5 } })).toBeUndefined();

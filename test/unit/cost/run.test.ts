@@ -11,7 +11,7 @@ import { tinyJob as tiny } from './tiny-job.ts';
 
 const B = 50; // records per invocation
 const K = 10; // distinct keys, every one in every batch
-const tinyJob = () => tiny({ batchSize: B });
+const tinyJob = (stateBackend: 'log' | 'items' = 'log') => tiny({ batchSize: B, stateBackend });
 const lines = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ key: `k${i % K}`, ts: 1_700_000_000_000 + i }));
 
 describe('runCost', () => {
@@ -28,9 +28,9 @@ describe('runCost', () => {
     expect(run.deadLetters).toBe(0);
   });
 
-  it('fed B records a second, in one environment per stage: one batch per stage a second; state units follow distinct keys; sinks one record per output', async () => {
+  it('fed B records a second, in one environment per stage, per-key items: one batch per stage a second; state units follow distinct keys; sinks one record per output', async () => {
     const seconds = 6;
-    const run = await runCost(tinyJob(), { events: lines(seconds * B) }, { rate: B, environments: 1 });
+    const run = await runCost(tinyJob('items'), { events: lines(seconds * B) }, { rate: B, environments: 1 });
     const source = run.counts.actors['source-events'];
     const keyed = run.counts.actors['count'];
     expect(source.invocations).toBe(seconds);
@@ -54,9 +54,32 @@ describe('runCost', () => {
     expect(run.counts.streams['cost-tiny-count'].records).toBe(seconds + 1);
   });
 
-  it('lands batches on random environments: a container that did not apply the last batch\'s redo log applies it again first', async () => {
+  it('fed B records a second, in one environment per stage, log-structured: a changelog entry and the checkpoint a batch, nothing read but checkpoints', async () => {
     const seconds = 6;
-    const run = await runCost(tinyJob(), { events: lines(seconds * B) }, { rate: B, seed: 1 });
+    const run = await runCost(tinyJob('log'), { events: lines(seconds * B) }, { rate: B, environments: 1 });
+    const keyed = run.counts.actors['count'];
+    expect(keyed.invocations).toBe(seconds + 1);
+    // The container's copy serves every batch after the first (which finds no state to restore).
+    expect(run.stages[1].environments).toMatchObject({ batches: { hit: seconds, restore: 1, 'catch-up': 0 } });
+    // Each data batch: one entry holding its K small counters (under 1 KB packed: 1 unit) and its checkpoint (under 1 KB: 1 unit).
+    expect(keyed.dynamo.byKind.log).toEqual({ readUnits: 0, writeUnits: seconds });
+    expect(keyed.dynamo.byKind.checkpoint).toEqual({ readUnits: seconds + 1, writeUnits: seconds + 1 });
+    expect(keyed.dynamo.byKind.state).toBeUndefined(); // no per-key item
+  });
+
+  it('log-structured on random environments: every batch outside the container that ran the last one reads the log since its copy', async () => {
+    const seconds = 6;
+    const run = await runCost(tinyJob('log'), { events: lines(seconds * B) }, { rate: B, seed: 1 });
+    const keyed = run.counts.actors['count'];
+    const { batches } = run.stages[1].environments;
+    expect(batches['catch-up'] + batches.restore).toBeGreaterThan(1);
+    // Every one but the first (no state yet) reads the shard's log: a Query of a few hundred bytes, 1 unit.
+    expect(keyed.dynamo.byKind.log).toEqual({ readUnits: batches['catch-up'] + batches.restore - 1, writeUnits: seconds });
+  });
+
+  it('lands batches on random environments, per-key items: a container that did not apply the last batch\'s redo log applies it again first', async () => {
+    const seconds = 6;
+    const run = await runCost(tinyJob('items'), { events: lines(seconds * B) }, { rate: B, seed: 1 });
     const keyed = run.counts.actors['count'];
     // The keyed stage (the plan's second stage) has 1 shard, so 2 environments, picked by its own seeded draws.
     const draw = seededRandom((1 + 7919 * 1) >>> 0);
@@ -89,7 +112,7 @@ describe('runCost', () => {
   it('processes records given negative arrival times before the clock starts, and counts them apart', async () => {
     const input = lines(3 * B);
     const arrivals = input.map((_, i) => (i < B ? -1000 : Math.floor((i - B) / B) * 1000)); // B warm-up records, then B a second
-    const run = await runCost(tinyJob(), { events: input }, { rate: B, arrivalsMs: { events: arrivals }, environments: 1 });
+    const run = await runCost(tinyJob('items'), { events: input }, { rate: B, arrivalsMs: { events: arrivals }, environments: 1 });
     expect(run.warmup.records).toBe(B);
     expect(run.warmup.counts.actors['source-events'].invocations).toBe(1);
     expect(run.counts.actors['source-events'].invocations).toBe(2);

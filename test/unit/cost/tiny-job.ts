@@ -17,8 +17,8 @@ class CountPerKey extends KeyedProcessFunction<string, Event, Count> {
 }
 
 /** Job `cost-tiny`: source `events` → stage `count` (keyed by key, `parallelism` shards) → sink `counts`. */
-export function tinyJob(options: { batchSize: number; parallelism?: number }): Job {
-  const job = new Job('cost-tiny', { parallelism: options.parallelism ?? 1, batchSize: options.batchSize });
+export function tinyJob(options: { batchSize: number; parallelism?: number; stateBackend?: 'log' | 'items' }): Job {
+  const job = new Job('cost-tiny', { parallelism: options.parallelism ?? 1, batchSize: options.batchSize, stateBackend: options.stateBackend ?? 'log' });
   job
     .fromSource(KinesisSource.json<Event>('events', { partitionKey: (e) => e.key }), WatermarkStrategy.forBoundedOutOfOrderness<Event>(0).withTimestampAssigner((e) => e.ts))
     .keyBy((e) => e.key)
