@@ -6,6 +6,7 @@
  */
 import { stageById, type Plan } from '../plan/plan.ts';
 import { statePartition } from '../state/keys.ts';
+import { shardLayout } from '../state/log/layout.ts';
 import { restoreLineage } from '../state/log/restore.ts';
 import { ShardState } from '../state/log/shard-state.ts';
 import { itemId, type Item, type KeyValueStore, type StateReader } from '../state/store.ts';
@@ -38,7 +39,7 @@ export async function stageStateView(services: InspectServices, plan: Plan, stag
   const view = new ShardState(0);
   for (const shard of listing.filter((s) => !s.closed)) {
     const cp = stored.get(shard.shardId) ?? inheritCheckpoint(shard, listing, (id) => stored.get(id));
-    const layout = { stage: stage.id, shard: shard.shardId, keyGroups: plan.options.maxParallelism, statePrefix: statePartition(stage.id, '') };
+    const layout = shardLayout(plan, stage.id, shard.shardId);
     const state = await restoreLineage(services.store, layout, cp?.state, { items: 0, bytes: 0 });
     view.apply([...state.items()], []);
   }

@@ -25,7 +25,8 @@ import { DEFAULT_CHANGELOG_OPTIONS, type ChangelogOptions } from '../plan/graph.
 import { encodeChanges, writeEntry, type Changes } from '../state/log/changelog.ts';
 import { isSelfContained, ownSegment, type StateLineage } from '../state/log/lineage.ts';
 import type { ShardState } from '../state/log/shard-state.ts';
-import { writeSnapshot, type SnapshotLayout } from '../state/log/snapshot.ts';
+import type { ShardLayout } from '../state/log/layout.ts';
+import { writeSnapshot } from '../state/log/snapshot.ts';
 import { MAX_ATOMIC_ITEMS, type Item, type ItemKey, type KeyValueStore } from '../state/store.ts';
 import type { FaultInjector } from './chaos.ts';
 import { checkpointItem, type Checkpoint } from './checkpoint.ts';
@@ -34,7 +35,7 @@ import { checkpointItem, type Checkpoint } from './checkpoint.ts';
 export type MaterializePolicy = ChangelogOptions;
 
 export interface LogCommit {
-  layout: SnapshotLayout;
+  layout: ShardLayout;
   /** The container's copy of the shard's state, at the batch's starting version; changed in place (on a failure the caller must drop it). */
   state: ShardState;
   changes: Changes;
@@ -63,8 +64,10 @@ export async function commitToLog(store: KeyValueStore, c: LogCommit): Promise<{
   let own = ownSegment(lineage, layout.shard);
   if (!own) lineage.logs.push((own = { shard: layout.shard, after: c.previousVersion ?? 0 }));
 
-  const changes = withoutBlindDeletes(c.changes, state);
-  const packed = changes.puts.length + changes.deletes.length > 0 ? encodeChanges(changes) : undefined;
+  // The items deleted, as the state holds them (a timer's entry spells it by its fields); deletes of absent items change nothing.
+  const deleted = c.changes.deletes.flatMap((key) => state.get(key) ?? []);
+  const changes = { puts: c.changes.puts, deletes: deleted.map(({ table, pk, sk }) => ({ table, pk, sk })) };
+  const packed = changes.puts.length + deleted.length > 0 ? encodeChanges(layout, changes.puts, deleted) : undefined;
   const materialize = dueForSnapshot(lineage, layout.shard, packed?.length ?? 0, c.wallClock, policy);
   state.apply(changes.puts, changes.deletes);
   if (materialize) {
@@ -95,11 +98,6 @@ function dueForSnapshot(lineage: StateLineage, shard: string, entryBytes: number
   if (!isSelfContained(lineage, shard)) return true;
   if (lineage.logBytes + entryBytes >= Math.max(policy.minLogBytes, policy.logToSnapshotRatio * lineage.snapshotBytes)) return true;
   return lineage.logBytes + lineage.snapshotBytes + entryBytes > 0 && wallClock - lineage.since >= policy.maxAgeMs;
-}
-
-/** Deletes of items the state does not hold (a timer registered and fired in one batch, a blind clear) change nothing: not logged. */
-function withoutBlindDeletes(changes: Changes, state: ShardState): Changes {
-  return { puts: changes.puts, deletes: changes.deletes.filter((key) => state.get(key) !== undefined) };
 }
 
 /** Keyed state whose TTL expired by `now` (Flink's cleanup during a full snapshot). */

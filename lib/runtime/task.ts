@@ -4,8 +4,7 @@ import type { HashRange } from '../plan/partitioning.ts';
 import { stageById, type Plan, type PlanStage } from '../plan/plan.ts';
 import { planJob } from '../plan/planner.ts';
 import type { ShardState } from '../state/log/shard-state.ts';
-import type { SnapshotLayout } from '../state/log/snapshot.ts';
-import { statePartition } from '../state/keys.ts';
+import { shardLayout, type ShardLayout } from '../state/log/layout.ts';
 import type { KeyValueStore } from '../state/store.ts';
 import type { FaultInjector } from './chaos.ts';
 import { StageChain } from './chain.ts';
@@ -78,8 +77,8 @@ export class StageTask {
   }
 
   /** Where this shard's log-structured state is stored and how its items are placed. */
-  stateLayout(): SnapshotLayout {
-    return { stage: this.stage.id, shard: this.shardId, keyGroups: this.plan.options.maxParallelism, statePrefix: statePartition(this.chain.keyed!.operatorUid, '') };
+  stateLayout(): ShardLayout {
+    return shardLayout(this.plan, this.stage.id, this.shardId);
   }
 
   /** A fresh output buffer for the next batch. */

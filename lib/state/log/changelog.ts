@@ -9,6 +9,8 @@
 import { NATIVE_TTL_ATTRIBUTE } from '../ttl.ts';
 import { chunk, pack, unpack } from '../packing.ts';
 import type { Attributes, Item, ItemKey, KeyValueStore } from '../store.ts';
+import { decodeItems, encodeItems, type ItemsBody } from './item-codec.ts';
+import type { ShardLayout } from './layout.ts';
 import { entryId, logPartition, versionOfEntry, versionPart, type HexRange, type LogSegment } from './lineage.ts';
 
 /** Packed characters per log item (DynamoDB items hold 400 KB). */
@@ -20,27 +22,21 @@ export interface Changes {
 }
 
 /**
- * The stored body of an entry: items without their table (always the state table) and without
- * the native TTL attribute, which only per-key items need (log and snapshot items expire by
- * their own).
+ * A batch's changes, packed: spelled by what the shard's layout does not already say
+ * (item-codec.ts), without the native TTL attribute, which only per-key items need (log and
+ * snapshot items expire by their own). A delete is given as the item it deletes.
+ *
+ * @example
+ * ```ts
+ * decodeChanges(layout, encodeChanges(layout, puts, deletedItems)); // { puts, deletes: the deleted items' keys }
+ * ```
  */
-interface EntryBody {
-  p: [string, string, Attributes][];
-  d: [string, string][];
+export function encodeChanges(layout: ShardLayout, puts: readonly Item[], deleted: readonly Item[]): string {
+  return pack(encodeItems(layout, puts.map((i) => ({ ...i, attrs: withoutNativeTtl(i.attrs) })), deleted));
 }
 
-/** A batch's changes, packed. @example `decodeChanges(encodeChanges(changes)) // the same changes` */
-export function encodeChanges(changes: Changes): string {
-  const body: EntryBody = { p: changes.puts.map((i) => [i.pk, i.sk, withoutNativeTtl(i.attrs)]), d: changes.deletes.map((k) => [k.pk, k.sk]) };
-  return pack(body);
-}
-
-export function decodeChanges(packed: string): Changes {
-  const body = unpack<EntryBody>(packed);
-  return {
-    puts: body.p.map(([pk, sk, attrs]) => ({ table: 'state', pk, sk, attrs })),
-    deletes: body.d.map(([pk, sk]) => ({ table: 'state', pk, sk })),
-  };
+export function decodeChanges(layout: ShardLayout, packed: string): Changes {
+  return decodeItems(layout, unpack<ItemsBody>(packed));
 }
 
 /** The attributes a state item keeps in memory, in the log and in snapshots. */
@@ -87,10 +83,11 @@ export interface ReadCount {
  *
  * @example
  * ```ts
- * for (const changes of await readSegment(store, stage, segment, count)) state.apply(changes.puts, changes.deletes);
+ * for (const changes of await readSegment(store, layout, segment, count)) state.apply(changes.puts, changes.deletes);
  * ```
  */
-export async function readSegment(store: KeyValueStore, stage: string, segment: LogSegment, count: ReadCount, after = segment.after): Promise<Changes[]> {
+export async function readSegment(store: KeyValueStore, layout: ShardLayout, segment: LogSegment, count: ReadCount, after = segment.after): Promise<Changes[]> {
+  const { stage } = layout;
   if (!segment.head || versionOfEntry(segment.head) <= after) return [];
   const rows = await store.query('state', logPartition(stage, segment.shard), { from: versionPart(after + 1), to: `${segment.head}#\uffff` });
   const entries = new Map<string, { prev: string; n: number; parts: string[] }>();
@@ -111,7 +108,7 @@ export async function readSegment(store: KeyValueStore, stage: string, segment: 
     chain.push(entry.parts.join(''));
     id = entry.prev;
   }
-  return chain.reverse().map(decodeChanges);
+  return chain.reverse().map((packed) => decodeChanges(layout, packed));
 }
 
 /** Keeps the changes whose items lie in `range` (see lineage.ts `inRange`). */

@@ -12,7 +12,8 @@ import type { Item, KeyValueStore } from '../store.ts';
 import { changesInRange, readSegment, type ReadCount } from './changelog.ts';
 import { inRange, isSelfContained, ownSegment, type HexRange, type StateLineage } from './lineage.ts';
 import { ShardState } from './shard-state.ts';
-import { readSnapshot, type SnapshotLayout } from './snapshot.ts';
+import type { ShardLayout } from './layout.ts';
+import { readSnapshot } from './snapshot.ts';
 
 /**
  * How a batch found its shard's state in this container (log-structured backend): `hit`, the
@@ -42,7 +43,7 @@ export interface StateAccess {
  */
 export async function openShardState(
   store: KeyValueStore,
-  layout: SnapshotLayout,
+  layout: ShardLayout,
   lineage: StateLineage | undefined,
   version: number,
   cached: ShardState | undefined,
@@ -57,7 +58,7 @@ export async function openShardState(
   if (!lineage) return done(cached && cached.size === 0 ? cached : new ShardState(version), cached ? 'hit' : 'restore');
   const own = ownSegment(lineage, layout.shard);
   if (cached && cached.version < version && own && cached.version >= own.after && isSelfContained(lineage, layout.shard)) {
-    for (const changes of await readSegment(store, layout.stage, own, count, cached.version)) cached.apply(changes.puts, changes.deletes);
+    for (const changes of await readSegment(store, layout, own, count, cached.version)) cached.apply(changes.puts, changes.deletes);
     return done(cached, 'catch-up');
   }
   return done(await restoreLineage(store, layout, lineage, count), 'restore');
@@ -72,13 +73,13 @@ export async function openShardState(
  * const state = await restoreLineage(store, layout, checkpoint.state, { items: 0, bytes: 0 });
  * ```
  */
-export async function restoreLineage(store: KeyValueStore, layout: SnapshotLayout, lineage: StateLineage | undefined, count: ReadCount): Promise<ShardState> {
+export async function restoreLineage(store: KeyValueStore, layout: ShardLayout, lineage: StateLineage | undefined, count: ReadCount): Promise<ShardState> {
   const state = new ShardState(0);
   if (!lineage) return state;
   const belongs = (item: Item, range: HexRange) => inRange(item, range, layout.statePrefix);
   for (const ref of lineage.snapshots) state.apply(await readSnapshot(store, layout, ref, count, belongs), []);
   for (const segment of lineage.logs) {
-    for (const changes of await readSegment(store, layout.stage, segment, count)) {
+    for (const changes of await readSegment(store, layout, segment, count)) {
       const mine = changesInRange(changes, segment.range, belongs);
       state.apply(mine.puts, mine.deletes);
     }

@@ -7,26 +7,19 @@
 import { keyGroupOf } from '../../plan/partitioning.ts';
 import { NATIVE_TTL_ATTRIBUTE } from '../ttl.ts';
 import { pack, unpack } from '../packing.ts';
-import type { Attributes, Item, KeyValueStore } from '../store.ts';
+import type { Item, KeyValueStore } from '../store.ts';
 import type { ReadCount } from './changelog.ts';
-import { itemHash, snapshotPartition, type HexRange, type SnapshotRef, type StatePrefix } from './lineage.ts';
+import { decodeItems, encodeItems, type ItemsBody } from './item-codec.ts';
+import type { ShardLayout } from './layout.ts';
+import { itemHash, snapshotPartition, type HexRange, type SnapshotRef } from './lineage.ts';
 
 /** Raw JSON characters gathered before a part is packed: deflated JSON state is a fraction, base64 adds a third. */
 const RAW_PART_CHARS = 600_000;
 /** A packed part must stay well under DynamoDB's 400 KB per item. */
 const MAX_PART_CHARS = 350_000;
 
-type Row = [string, string, Attributes];
-
 /** The pseudo key group of broadcast state, before every real one. */
 const BROADCAST_GROUP = -1;
-
-export interface SnapshotLayout {
-  stage: string;
-  shard: string;
-  keyGroups: number;
-  statePrefix: StatePrefix;
-}
 
 /**
  * Writes `items` as snapshot `id` and returns its reference and packed size.
@@ -36,32 +29,32 @@ export interface SnapshotLayout {
  * const { ref, bytes } = await writeSnapshot(store, layout, 'v8-k2x9q', state.items(), expiresAt);
  * ```
  */
-export async function writeSnapshot(store: KeyValueStore, layout: SnapshotLayout, id: string, items: Iterable<Item>, expiresAt: number): Promise<{ ref: SnapshotRef; bytes: number }> {
-  const byGroup = new Map<number, Row[]>();
+export async function writeSnapshot(store: KeyValueStore, layout: ShardLayout, id: string, items: Iterable<Item>, expiresAt: number): Promise<{ ref: SnapshotRef; bytes: number }> {
+  const byGroup = new Map<number, Item[]>();
   for (const item of items) {
     const { hex, broadcast } = itemHash(item, layout.statePrefix);
     // A shard's broadcast state goes to every child, whatever its range: it leads the first part, which every reader reads.
     const group = broadcast ? BROADCAST_GROUP : keyGroupOf(BigInt('0x' + hex), layout.keyGroups);
     let rows = byGroup.get(group);
     if (!rows) byGroup.set(group, (rows = []));
-    rows.push([item.pk, item.sk, item.attrs]);
+    rows.push(item);
   }
   const parts: { group: number; packed: string }[] = [];
-  let current: { group: number; rows: Row[]; chars: number } | undefined;
+  let current: { group: number; rows: Item[]; chars: number } | undefined;
   const flush = () => {
-    if (current) parts.push(...packRows(current.group, current.rows));
+    if (current) parts.push(...packRows(layout, current.group, current.rows));
     current = undefined;
   };
   for (const group of [...byGroup.keys()].sort((a, b) => a - b)) {
     const rows = byGroup.get(group)!;
-    const chars = rows.reduce((n, r) => n + r[0].length + r[1].length + JSON.stringify(r[2]).length, 0);
+    const chars = rows.reduce((n, r) => n + r.pk.length + r.sk.length + JSON.stringify(r.attrs).length, 0);
     if (current && current.chars + chars > RAW_PART_CHARS) flush();
     current ??= { group, rows: [], chars: 0 };
     current.rows.push(...rows);
     current.chars += chars;
   }
   flush();
-  if (parts.length === 0) parts.push({ group: 0, packed: pack([]) });
+  if (parts.length === 0) parts.push({ group: 0, packed: pack({}) });
   await store.writeBatch(
     parts.map((p, i) => ({ table: 'state', pk: snapshotPartition(layout.stage, layout.shard), sk: partKey(id, i), attrs: { part: p.packed, g: p.group, [NATIVE_TTL_ATTRIBUTE]: expiresAt } })),
     [],
@@ -69,16 +62,16 @@ export async function writeSnapshot(store: KeyValueStore, layout: SnapshotLayout
   return { ref: { shard: layout.shard, id, groups: parts.map((p) => p.group) }, bytes: parts.reduce((n, p) => n + p.packed.length, 0) };
 }
 
-/** Packs rows of contiguous key groups, halving them until each packed part fits an item. */
-function packRows(group: number, rows: Row[]): { group: number; packed: string }[] {
-  const packed = pack(rows);
+/** Packs items of contiguous key groups (spelled as the log spells them: item-codec.ts), halving them until each packed part fits an item. */
+function packRows(layout: ShardLayout, group: number, rows: Item[]): { group: number; packed: string }[] {
+  const packed = pack(encodeItems(layout, rows, []));
   if (packed.length <= MAX_PART_CHARS || rows.length === 1) {
-    if (packed.length > MAX_PART_CHARS) throw new Error(`a state item of ${rows[0][0]} is too large for a snapshot part (${packed.length} packed characters)`);
+    if (packed.length > MAX_PART_CHARS) throw new Error(`a state item of ${rows[0].pk} is too large for a snapshot part (${packed.length} packed characters)`);
     return [{ group, packed }];
   }
   const half = rows.length >> 1;
   // Rows are in key-group order: the second half starts at its first row's group, which the first half may share.
-  return [...packRows(group, rows.slice(0, half)), ...packRows(group, rows.slice(half))];
+  return [...packRows(layout, group, rows.slice(0, half)), ...packRows(layout, group, rows.slice(half))];
 }
 
 /**
@@ -90,7 +83,7 @@ function packRows(group: number, rows: Row[]): { group: number; packed: string }
  * const items = await readSnapshot(store, layout, ref, count);
  * ```
  */
-export async function readSnapshot(store: KeyValueStore, layout: Omit<SnapshotLayout, 'shard'>, ref: SnapshotRef, count: ReadCount, belongs: (item: Item, range: HexRange) => boolean): Promise<Item[]> {
+export async function readSnapshot(store: KeyValueStore, layout: ShardLayout, ref: SnapshotRef, count: ReadCount, belongs: (item: Item, range: HexRange) => boolean): Promise<Item[]> {
   const wanted = ref.groups.map((_, i) => i).filter((i) => overlaps(ref, i, layout.keyGroups));
   const keys = wanted.map((i) => ({ table: 'state' as const, pk: snapshotPartition(layout.stage, ref.shard), sk: partKey(ref.id, i) }));
   const found = new Map((await store.batchGet(keys)).map((item) => [item.sk, String(item.attrs.part)]));
@@ -100,10 +93,7 @@ export async function readSnapshot(store: KeyValueStore, layout: Omit<SnapshotLa
     if (part === undefined) throw new Error(`state snapshot part ${key.sk} of ${layout.stage}/${ref.shard} is missing (expired by TTL, or deleted); the shard's state cannot be restored`);
     count.items += 1;
     count.bytes += part.length;
-    for (const [pk, sk, attrs] of unpack<Row[]>(part)) {
-      const item: Item = { table: 'state', pk, sk, attrs };
-      if (!ref.range || belongs(item, ref.range)) items.push(item);
-    }
+    for (const item of decodeItems(layout, unpack<ItemsBody>(part)).puts) if (!ref.range || belongs(item, ref.range)) items.push(item);
   }
   return items;
 }

@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import orderJoin from '../../../functions/order-join/job.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
+import { planJob } from '../../../lib/plan/planner.ts';
 import { decodeChanges } from '../../../lib/state/log/changelog.ts';
+import { shardLayout } from '../../../lib/state/log/layout.ts';
 import { MemoryStore } from '../../../lib/state/memory-store.ts';
 import type { CommitRequest, Item, ItemKey } from '../../../lib/state/store.ts';
 import { generateOrderJoin } from '../../scenario/order-join/generator.ts';
@@ -78,7 +80,7 @@ describe('order-join in memory', () => {
       // Log-structured state: a batch's changes are a log entry (its parts written together; lib/runtime/log-commit.ts).
       const entries = new Map<string, string[]>();
       for (const put of puts.filter((p) => p.pk.startsWith('l#'))) entries.set(put.sk.slice(0, put.sk.lastIndexOf('#')), [...(entries.get(put.sk.slice(0, put.sk.lastIndexOf('#'))) ?? []), String(put.attrs.log)]);
-      for (const parts of entries.values()) count(decodeChanges(parts.join('')).puts);
+      for (const parts of entries.values()) count(decodeChanges(shardLayout(planJob(orderJoin.graph), JOIN_STAGE, '-'), parts.join('')).puts);
       return writeBatch.call(this, puts, deletes);
     };
     try {

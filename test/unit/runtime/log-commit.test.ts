@@ -15,7 +15,7 @@ import { ShardState } from '../../../lib/state/log/shard-state.ts';
 import { MemoryStore } from '../../../lib/state/memory-store.ts';
 import { CommitConflictError, type Item, type KeyValueStore } from '../../../lib/state/store.ts';
 
-const layout = { stage: 'op', shard: 'shardId-000000000000', keyGroups: 128, statePrefix: 's#op#' };
+const layout = { stage: 'op', shard: 'shardId-000000000000', keyGroups: 128, statePrefix: 's#op#', timers: { stage: 'op', keyGroups: 128, partitions: 4 } };
 const item = (key: string, v: string, exp?: number): Item => ({ table: 'state', pk: `s#op#${key}`, sk: 'v#-', attrs: { v, ...(exp !== undefined && { exp }) } });
 const del = (key: string) => ({ table: 'state' as const, pk: `s#op#${key}`, sk: 'v#-' });
 const policy = { ...DEFAULT_CHANGELOG_OPTIONS, minLogBytes: 3_000, logToSnapshotRatio: 4 };

@@ -10,12 +10,13 @@ import { hashKeyHex, hashKeyOf, keyGroupOf } from '../../../../lib/plan/partitio
 import { decodeChanges, encodeChanges, readSegment, writeEntry } from '../../../../lib/state/log/changelog.ts';
 import { inheritLineage, inRange, type HexRange, type StateLineage } from '../../../../lib/state/log/lineage.ts';
 import { readSnapshot, writeSnapshot } from '../../../../lib/state/log/snapshot.ts';
+import { timerItem } from '../../../../lib/time/timer-items.ts';
 import { MemoryStore } from '../../../../lib/state/memory-store.ts';
 import type { Item } from '../../../../lib/state/store.ts';
 
 const PREFIX = 's#op#';
 const stateItem = (key: string, v: string, attrs: Record<string, string | number> = {}): Item => ({ table: 'state', pk: PREFIX + key, sk: 'v#-', attrs: { v, ...attrs } });
-const layout = { stage: 'op', shard: 'shardId-000000000000', keyGroups: 128, statePrefix: PREFIX };
+const layout = { stage: 'op', shard: 'shardId-000000000000', keyGroups: 128, statePrefix: PREFIX, timers: { stage: 'op', keyGroups: 128, partitions: 4 } };
 const count = () => ({ items: 0, bytes: 0 });
 const hex = (key: string) => hashKeyHex(hashKeyOf(key));
 const HALF: HexRange = ['00000000000000000000000000000000', '7fffffffffffffffffffffffffffffff'];
@@ -24,20 +25,24 @@ const belongs = (item: Item, range: HexRange) => inRange(item, range, PREFIX);
 const noise = (seed: string, hashes: number) => Array.from({ length: hashes }, (_, j) => hex(`${seed}/${j}`)).join('');
 
 describe('changelog entries', () => {
-  it('pack a batch without the table and the native TTL attribute, and unpack to the same changes', () => {
-    const changes = { puts: [stateItem('a', '1', { exp: 5, expiresAt: 99 })], deletes: [{ table: 'state' as const, pk: PREFIX + 'b', sk: 'v#-' }] };
-    expect(decodeChanges(encodeChanges(changes))).toEqual({ puts: [stateItem('a', '1', { exp: 5 })], deletes: changes.deletes });
+  it('pack a batch without the native TTL attribute nor what the layout says (a timer by its fields), and unpack to the same changes', () => {
+    const timer = timerItem(layout.timers, { key: '"k"', namespace: '-', ts: 1_700_000_000_000, domain: 'E' });
+    const other: Item = { table: 'state', pk: 'x#other', sk: '1', attrs: { v: 'kept whole' } };
+    const gone = [stateItem('b', 'old'), timerItem(layout.timers, { key: '"j"', namespace: 'w', ts: 5, domain: 'P' }), other];
+    const packed = encodeChanges(layout, [stateItem('a', '1', { exp: 5, expiresAt: 99 }), timer, other], gone);
+    const key = ({ table, pk, sk }: Item) => ({ table, pk, sk });
+    expect(decodeChanges(layout, packed)).toEqual({ puts: [stateItem('a', '1', { exp: 5 }), timer, other], deletes: gone.map(key) });
   });
 
   it('are read along the chain from the head: entries of attempts that never committed are skipped', async () => {
     const store = new MemoryStore();
     const write = (version: number, attempt: string, prev: string | undefined, v: string) =>
-      writeEntry(store, { ...layout, version, attempt, prev, packed: encodeChanges({ puts: [stateItem('k', v)], deletes: [] }), expiresAt: 1 });
+      writeEntry(store, { ...layout, version, attempt, prev, packed: encodeChanges(layout, [stateItem('k', v)], []), expiresAt: 1 });
     const first = await write(1, 'aaaaaaaa', undefined, 'one');
     await write(2, 'zzzzzzzz', first, 'crashed'); // its checkpoint was never written
     const second = await write(2, 'bbbbbbbb', first, 'two');
     const third = await write(5, 'cccccccc', second, 'five');
-    const values = async (after: number) => (await readSegment(store, 'op', { shard: layout.shard, after: 0, head: third }, count(), after)).map((c) => c.puts[0].attrs.v);
+    const values = async (after: number) => (await readSegment(store, layout, { shard: layout.shard, after: 0, head: third }, count(), after)).map((c) => c.puts[0].attrs.v);
     expect(await values(0)).toEqual(['one', 'two', 'five']);
     expect(await values(1)).toEqual(['two', 'five']); // a copy at version 1 catches up with two entries
     expect(await values(4)).toEqual(['five']);
@@ -46,19 +51,19 @@ describe('changelog entries', () => {
 
   it('refuse to restore past a missing entry instead of skipping it', async () => {
     const store = new MemoryStore();
-    const head = await writeEntry(store, { ...layout, version: 3, attempt: 'bbbbbbbb', prev: '000000000002#aaaaaaaa', packed: encodeChanges({ puts: [], deletes: [] }), expiresAt: 1 });
-    await expect(readSegment(store, 'op', { shard: layout.shard, after: 0, head }, count())).rejects.toThrow(/000000000002#aaaaaaaa .* is missing/);
+    const head = await writeEntry(store, { ...layout, version: 3, attempt: 'bbbbbbbb', prev: '000000000002#aaaaaaaa', packed: encodeChanges(layout, [], []), expiresAt: 1 });
+    await expect(readSegment(store, layout, { shard: layout.shard, after: 0, head }, count())).rejects.toThrow(/000000000002#aaaaaaaa .* is missing/);
   });
 
   it('too large for one item are written in parts and read back whole', async () => {
     const store = new MemoryStore();
     // Random-looking values hardly deflate: about 700 KB packed, three parts.
     const puts = Array.from({ length: 4000 }, (_, i) => stateItem(`k${i}`, noise(`x${i}`, 8)));
-    const head = await writeEntry(store, { ...layout, version: 1, attempt: 'aaaaaaaa', prev: undefined, packed: encodeChanges({ puts, deletes: [] }), expiresAt: 1 });
+    const head = await writeEntry(store, { ...layout, version: 1, attempt: 'aaaaaaaa', prev: undefined, packed: encodeChanges(layout, puts, []), expiresAt: 1 });
     const parts = store.dump('state').filter((i) => i.pk.startsWith('l#'));
     expect(parts.length).toBeGreaterThan(1);
     for (const p of parts) expect(String(p.attrs.log).length).toBeLessThanOrEqual(300_000);
-    const [changes] = await readSegment(store, 'op', { shard: layout.shard, after: 0, head }, count());
+    const [changes] = await readSegment(store, layout, { shard: layout.shard, after: 0, head }, count());
     expect(changes.puts).toEqual(puts);
   });
 });
