@@ -67,7 +67,7 @@ export async function commitToLog(store: KeyValueStore, c: LogCommit): Promise<{
   // The items deleted, as the state holds them (a timer's entry spells it by its fields); deletes of absent items change nothing.
   const deleted = c.changes.deletes.flatMap((key) => state.get(key) ?? []);
   const changes = { puts: c.changes.puts, deletes: deleted.map(({ table, pk, sk }) => ({ table, pk, sk })) };
-  const packed = changes.puts.length + deleted.length > 0 ? encodeChanges(layout, changes.puts, deleted) : undefined;
+  const packed = changes.puts.length + deleted.length > 0 ? encodeChanges(layout, changes.puts, deleted, (key) => state.get(key)) : undefined;
   const materialize = dueForSnapshot(lineage, layout.shard, packed?.length ?? 0, c.wallClock, policy);
   state.apply(changes.puts, changes.deletes);
   if (materialize) {

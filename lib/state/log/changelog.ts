@@ -9,9 +9,10 @@
 import { NATIVE_TTL_ATTRIBUTE } from '../ttl.ts';
 import { chunk, pack, unpack } from '../packing.ts';
 import type { Attributes, Item, ItemKey, KeyValueStore } from '../store.ts';
-import { decodeItems, encodeItems, type ItemsBody } from './item-codec.ts';
+import { decodeItems, encodeItems, type ItemBefore, type ItemsBody } from './item-codec.ts';
+import type { ShardState } from './shard-state.ts';
 import type { ShardLayout } from './layout.ts';
-import { entryId, logPartition, versionOfEntry, versionPart, type HexRange, type LogSegment } from './lineage.ts';
+import { entryId, inRange, logPartition, versionOfEntry, versionPart, type HexRange, type LogSegment } from './lineage.ts';
 
 /** Packed characters per log item (DynamoDB items hold 400 KB). */
 const PART_CHARS = 300_000;
@@ -31,12 +32,27 @@ export interface Changes {
  * decodeChanges(layout, encodeChanges(layout, puts, deletedItems)); // { puts, deletes: the deleted items' keys }
  * ```
  */
-export function encodeChanges(layout: ShardLayout, puts: readonly Item[], deleted: readonly Item[]): string {
-  return pack(encodeItems(layout, puts.map((i) => ({ ...i, attrs: withoutNativeTtl(i.attrs) })), deleted));
+export function encodeChanges(layout: ShardLayout, puts: readonly Item[], deleted: readonly Item[], before?: ItemBefore): string {
+  return pack(encodeItems(layout, puts.map((i) => ({ ...i, attrs: withoutNativeTtl(i.attrs) })), deleted, before));
 }
 
-export function decodeChanges(layout: ShardLayout, packed: string): Changes {
-  return decodeItems(layout, unpack<ItemsBody>(packed));
+/** The changes of an entry (those `keep` accepts), its edited values made from the items `before` gives: the items as they were when it was written. */
+export function decodeChanges(layout: ShardLayout, packed: string, options: { before?: ItemBefore; keep?: (item: Item) => boolean } = {}): Changes {
+  return decodeItems(layout, unpack<ItemsBody>(packed), options);
+}
+
+/**
+ * Applies an entry to the state it was written on (only the items of `range`, for a child shard).
+ *
+ * @example
+ * ```ts
+ * for (const entry of await readSegment(store, layout, segment, count)) applyEntry(state, layout, entry);
+ * ```
+ */
+export function applyEntry(state: ShardState, layout: ShardLayout, packed: string, range?: HexRange): void {
+  const keep = range ? (item: Item) => inRange(item, range, layout.statePrefix) : undefined;
+  const changes = decodeChanges(layout, packed, { before: (key) => state.get(key), keep });
+  state.apply(changes.puts, changes.deletes);
 }
 
 /** The attributes a state item keeps in memory, in the log and in snapshots. */
@@ -77,16 +93,16 @@ export interface ReadCount {
 }
 
 /**
- * The entries of a segment committed after version `after` (default: the segment's start),
- * oldest first: one Query of the shard's log from there to the head, then the chain from the
+ * The entries (packed) of a segment committed after version `after` (default: the segment's
+ * start), oldest first, to apply in that order ({@link applyEntry}): one Query of the shard's log from there to the head, then the chain from the
  * head back. A missing entry is an error, never skipped: the state would be wrong.
  *
  * @example
  * ```ts
- * for (const changes of await readSegment(store, layout, segment, count)) state.apply(changes.puts, changes.deletes);
+ * for (const entry of await readSegment(store, layout, segment, count)) applyEntry(state, layout, entry);
  * ```
  */
-export async function readSegment(store: KeyValueStore, layout: ShardLayout, segment: LogSegment, count: ReadCount, after = segment.after): Promise<Changes[]> {
+export async function readSegment(store: KeyValueStore, layout: ShardLayout, segment: LogSegment, count: ReadCount, after = segment.after): Promise<string[]> {
   const { stage } = layout;
   if (!segment.head || versionOfEntry(segment.head) <= after) return [];
   const rows = await store.query('state', logPartition(stage, segment.shard), { from: versionPart(after + 1), to: `${segment.head}#\uffff` });
@@ -108,20 +124,5 @@ export async function readSegment(store: KeyValueStore, layout: ShardLayout, seg
     chain.push(entry.parts.join(''));
     id = entry.prev;
   }
-  return chain.reverse().map((packed) => decodeChanges(layout, packed));
-}
-
-/** Keeps the changes whose items lie in `range` (see lineage.ts `inRange`). */
-export function changesInRange(changes: Changes, range: HexRange | undefined, belongs: (item: Item, range: HexRange) => boolean): Changes {
-  if (!range) return changes;
-  // A delete carries no attributes: it belongs where the item it deletes belongs, decided by its key alone.
-  const keep = (k: ItemKey) => belongs({ ...k, attrs: k.pk.startsWith('t#') ? { hk: timerHashOfSortKey(k.sk) } : {} }, range);
-  return { puts: changes.puts.filter((i) => belongs(i, range)), deletes: changes.deletes.filter(keep) };
-}
-
-/** A timer's sort key is `<domain>#<ts>#<hash key hex>#<key>#<namespace>` (lib/time/timer-items.ts). */
-function timerHashOfSortKey(sk: string): string {
-  const first = sk.indexOf('#');
-  const second = sk.indexOf('#', first + 1);
-  return sk.slice(second + 1, second + 33);
+  return chain.reverse();
 }

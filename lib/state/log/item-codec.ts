@@ -9,6 +9,7 @@
 import { timerItem, timerOfItem, type Timer } from '../../time/timer-items.ts';
 import type { Attributes, Item, ItemKey } from '../store.ts';
 import type { ShardLayout } from './layout.ts';
+import { applyDelta, deltaOf, type Edits } from './value-delta.ts';
 
 type TimerRow = [key: string, namespace: string, ts: number, domain: Timer['domain']];
 
@@ -16,6 +17,8 @@ type TimerRow = [key: string, namespace: string, ts: number, domain: Timer['doma
 export interface ItemsBody {
   /** State items: [key, sort key, attributes]. */
   s?: [string, string, Attributes][];
+  /** State items as edits of their value before (value-delta.ts): [key, sort key, attributes but `v`, edits of `v`]. */
+  sv?: [string, string, Attributes, Edits][];
   /** Timers registered. */
   t?: TimerRow[];
   /** Items of any other partition: [pk, sk, attributes]. */
@@ -30,22 +33,33 @@ export interface ItemsBody {
 
 const isTimer = (pk: string) => pk.startsWith('t#');
 
+/** The item before a change, as the reader of a body holds it when it applies the body. */
+export type ItemBefore = (key: ItemKey) => Item | undefined;
+
 /**
  * Spells puts and deletes; a delete is given as the item it deletes (a timer's row is its fields).
+ * With `before`, a state value that was there already may be spelled as its edits: the body
+ * must then be decoded against the same items (the log is applied in order).
  *
  * @example
  * ```ts
- * const body = encodeItems(layout, changes.puts, deletedItems);
- * decodeItems(layout, body); // { puts: changes.puts, deletes: the deleted items' keys }
+ * const body = encodeItems(layout, changes.puts, deletedItems, (key) => state.get(key));
+ * decodeItems(layout, body, { before: (key) => state.get(key) }); // { puts: changes.puts, deletes: the deleted items' keys }
  * ```
  */
-export function encodeItems(layout: ShardLayout, puts: readonly Item[], deleted: readonly Item[]): ItemsBody {
+export function encodeItems(layout: ShardLayout, puts: readonly Item[], deleted: readonly Item[], before?: ItemBefore): ItemsBody {
   const body: ItemsBody = {};
   const prefix = layout.statePrefix;
   for (const item of puts) {
     if (isTimer(item.pk)) (body.t ??= []).push(timerRow(item));
-    else if (item.pk.startsWith(prefix)) (body.s ??= []).push([item.pk.slice(prefix.length), item.sk, item.attrs]);
-    else (body.p ??= []).push([item.pk, item.sk, item.attrs]);
+    else if (item.pk.startsWith(prefix)) {
+      const key = item.pk.slice(prefix.length);
+      const { v, ...rest } = item.attrs;
+      const old = before?.(item)?.attrs.v;
+      const edits = typeof v === 'string' && typeof old === 'string' ? deltaOf(old, v) : undefined;
+      if (edits) (body.sv ??= []).push([key, item.sk, rest, edits]);
+      else (body.s ??= []).push([key, item.sk, item.attrs]);
+    } else (body.p ??= []).push([item.pk, item.sk, item.attrs]);
   }
   for (const item of deleted) {
     if (isTimer(item.pk)) (body.td ??= []).push(timerRow(item));
@@ -55,22 +69,33 @@ export function encodeItems(layout: ShardLayout, puts: readonly Item[], deleted:
   return body;
 }
 
-/** The items a body spells, each exactly as it was given to {@link encodeItems}. */
-export function decodeItems(layout: ShardLayout, body: ItemsBody): { puts: Item[]; deletes: ItemKey[] } {
+/**
+ * The items a body spells, each exactly as it was given to {@link encodeItems}: those `keep`
+ * accepts (a child shard's range; decided on the key, and a timer's hash), with edited values
+ * made from the items `before` gives.
+ */
+export function decodeItems(layout: ShardLayout, body: ItemsBody, options: { before?: ItemBefore; keep?: (item: Item) => boolean } = {}): { puts: Item[]; deletes: ItemKey[] } {
   const prefix = layout.statePrefix;
+  const keep = options.keep ?? (() => true);
   const timer = ([key, namespace, ts, domain]: TimerRow) => timerItem(layout.timers, { key, namespace, ts, domain });
+  const state = (key: string, sk: string, attrs: Attributes): Item => ({ table: 'state', pk: prefix + key, sk, attrs });
+  const edited = ([key, sk, rest, edits]: [string, string, Attributes, Edits]): Item => {
+    const item = state(key, sk, rest);
+    const old = options.before?.(item)?.attrs.v;
+    if (typeof old !== 'string') throw new Error(`state log: an edit of ${item.pk}/${item.sk}, whose value before is not held`);
+    return { ...item, attrs: { v: applyDelta(old, edits), ...rest } };
+  };
   const puts: Item[] = [
-    ...(body.s ?? []).map(([key, sk, attrs]): Item => ({ table: 'state', pk: prefix + key, sk, attrs })),
-    ...(body.t ?? []).map(timer),
-    ...(body.p ?? []).map(([pk, sk, attrs]): Item => ({ table: 'state', pk, sk, attrs })),
+    ...(body.s ?? []).map(([key, sk, attrs]) => state(key, sk, attrs)).filter(keep),
+    ...(body.sv ?? []).filter(([key, sk]) => keep(state(key, sk, {}))).map(edited),
+    ...(body.t ?? []).map(timer).filter(keep),
+    ...(body.p ?? []).map(([pk, sk, attrs]): Item => ({ table: 'state', pk, sk, attrs })).filter(keep),
   ];
+  const key = ({ table, pk, sk }: Item): ItemKey => ({ table, pk, sk });
   const deletes: ItemKey[] = [
-    ...(body.sd ?? []).map(([key, sk]): ItemKey => ({ table: 'state', pk: prefix + key, sk })),
-    ...(body.td ?? []).map((row) => {
-      const { table, pk, sk } = timer(row);
-      return { table, pk, sk };
-    }),
-    ...(body.d ?? []).map(([pk, sk]): ItemKey => ({ table: 'state', pk, sk })),
+    ...(body.sd ?? []).map(([k, sk]) => state(k, sk, {})).filter(keep).map(key),
+    ...(body.td ?? []).map(timer).filter(keep).map(key),
+    ...(body.d ?? []).map(([pk, sk]): Item => ({ table: 'state', pk, sk, attrs: {} })).filter(keep).map(key),
   ];
   return { puts, deletes };
 }

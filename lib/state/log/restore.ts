@@ -9,7 +9,7 @@
  *   log segments are read and applied.
  */
 import type { Item, KeyValueStore } from '../store.ts';
-import { changesInRange, readSegment, type ReadCount } from './changelog.ts';
+import { applyEntry, readSegment, type ReadCount } from './changelog.ts';
 import { inRange, isSelfContained, ownSegment, type HexRange, type StateLineage } from './lineage.ts';
 import { ShardState } from './shard-state.ts';
 import type { ShardLayout } from './layout.ts';
@@ -58,7 +58,7 @@ export async function openShardState(
   if (!lineage) return done(cached && cached.size === 0 ? cached : new ShardState(version), cached ? 'hit' : 'restore');
   const own = ownSegment(lineage, layout.shard);
   if (cached && cached.version < version && own && cached.version >= own.after && isSelfContained(lineage, layout.shard)) {
-    for (const changes of await readSegment(store, layout, own, count, cached.version)) cached.apply(changes.puts, changes.deletes);
+    for (const entry of await readSegment(store, layout, own, count, cached.version)) applyEntry(cached, layout, entry);
     return done(cached, 'catch-up');
   }
   return done(await restoreLineage(store, layout, lineage, count), 'restore');
@@ -79,10 +79,7 @@ export async function restoreLineage(store: KeyValueStore, layout: ShardLayout, 
   const belongs = (item: Item, range: HexRange) => inRange(item, range, layout.statePrefix);
   for (const ref of lineage.snapshots) state.apply(await readSnapshot(store, layout, ref, count, belongs), []);
   for (const segment of lineage.logs) {
-    for (const changes of await readSegment(store, layout, segment, count)) {
-      const mine = changesInRange(changes, segment.range, belongs);
-      state.apply(mine.puts, mine.deletes);
-    }
+    for (const entry of await readSegment(store, layout, segment, count)) applyEntry(state, layout, entry, segment.range);
   }
   return state;
 }

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hashKeyHex, hashKeyOf, keyGroupOf } from '../../../../lib/plan/partitioning.ts';
-import { decodeChanges, encodeChanges, readSegment, writeEntry } from '../../../../lib/state/log/changelog.ts';
+import { applyEntry, decodeChanges, encodeChanges, readSegment, writeEntry } from '../../../../lib/state/log/changelog.ts';
+import { ShardState } from '../../../../lib/state/log/shard-state.ts';
 import { inheritLineage, inRange, type HexRange, type StateLineage } from '../../../../lib/state/log/lineage.ts';
 import { readSnapshot, writeSnapshot } from '../../../../lib/state/log/snapshot.ts';
 import { timerItem } from '../../../../lib/time/timer-items.ts';
@@ -42,7 +43,7 @@ describe('changelog entries', () => {
     await write(2, 'zzzzzzzz', first, 'crashed'); // its checkpoint was never written
     const second = await write(2, 'bbbbbbbb', first, 'two');
     const third = await write(5, 'cccccccc', second, 'five');
-    const values = async (after: number) => (await readSegment(store, layout, { shard: layout.shard, after: 0, head: third }, count(), after)).map((c) => c.puts[0].attrs.v);
+    const values = async (after: number) => (await readSegment(store, layout, { shard: layout.shard, after: 0, head: third }, count(), after)).map((e) => decodeChanges(layout, e).puts[0].attrs.v);
     expect(await values(0)).toEqual(['one', 'two', 'five']);
     expect(await values(1)).toEqual(['two', 'five']); // a copy at version 1 catches up with two entries
     expect(await values(4)).toEqual(['five']);
@@ -63,8 +64,32 @@ describe('changelog entries', () => {
     const parts = store.dump('state').filter((i) => i.pk.startsWith('l#'));
     expect(parts.length).toBeGreaterThan(1);
     for (const p of parts) expect(String(p.attrs.log).length).toBeLessThanOrEqual(300_000);
-    const [changes] = await readSegment(store, layout, { shard: layout.shard, after: 0, head }, count());
-    expect(changes.puts).toEqual(puts);
+    const [entry] = await readSegment(store, layout, { shard: layout.shard, after: 0, head }, count());
+    expect(decodeChanges(layout, entry).puts).toEqual(puts);
+  });
+});
+
+describe('changelog entries of values changed a little', () => {
+  const accumulator = (users: number, events: number) => JSON.stringify({ users: Object.fromEntries(Array.from({ length: users }, (_, i) => [`u-${i * 7919}`, 1])), events });
+  const list = (from: number) => JSON.stringify(Array.from({ length: 30 }, (_, i) => [1_700_000_000_000 + (from + i) * 137, null]));
+
+  it('carry the edits of a value the state held, applied on the same value by every reader', async () => {
+    const state = new ShardState(0);
+    const before = [stateItem('a', accumulator(400, 900)), stateItem('b', list(0)), stateItem('c', 'short')];
+    state.apply(before, []);
+    const after = [stateItem('a', accumulator(401, 903), { exp: 9 }), stateItem('b', list(1)), stateItem('c', 'shorter'), stateItem('new', accumulator(300, 300))];
+    const edited = after.slice(0, 2); // the accumulator and the sliding list
+    expect(encodeChanges(layout, edited, [], (key) => state.get(key)).length).toBeLessThan(encodeChanges(layout, edited, []).length / 3);
+    const packed = encodeChanges(layout, after, [], (key) => state.get(key));
+    applyEntry(state, layout, packed);
+    expect(new Set([...state.items()].map((i) => JSON.stringify(i)))).toEqual(new Set(after.map((i) => JSON.stringify(i))));
+  });
+
+  it('cannot be read without the value they edit', () => {
+    const state = new ShardState(0);
+    state.apply([stateItem('a', accumulator(400, 900))], []);
+    const packed = encodeChanges(layout, [stateItem('a', accumulator(401, 901))], [], (key) => state.get(key));
+    expect(() => applyEntry(new ShardState(0), layout, packed)).toThrow(/whose value before is not held/);
   });
 });
 
