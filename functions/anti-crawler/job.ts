@@ -24,7 +24,7 @@ class BurstDetector extends ProcessWindowFunction<Request, Alert, string> {
   }
 }
 
-const job = new Job('anti-crawler', { parallelism: 2 });
+const job = new Job('anti-crawler');
 job
   .fromSource(KinesisSource.json('requests', { schema: Request, partitionKey: (r) => r.ip }), WatermarkStrategy.forBoundedOutOfOrderness<Request>(Time.seconds(5)).withTimestampAssigner((r) => r.ts))
   .keyBy((r) => r.ip)

@@ -52,7 +52,7 @@ class EnrichEvents extends BroadcastProcessFunction<Event, WithRaw<MaxwellRecord
   }
 }
 
-const job = new Job('dim-enrich', { parallelism: 2 });
+const job = new Job('dim-enrich');
 const events = job.fromSource(
   KinesisSource.json('events', { schema: Event, partitionKey: (e) => e.eventId, shards: 2 }),
   WatermarkStrategy.forBoundedOutOfOrderness<Event>(Time.seconds(5)).withTimestampAssigner((e) => e.ts),

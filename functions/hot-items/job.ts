@@ -50,7 +50,7 @@ class TopN extends KeyedProcessFunction<number, ItemCount, HotItems> {
 
 /** The job; `slicing: false` builds the per-window variant the benchmark compares against. */
 export function hotItemsJob(options: { slicing?: boolean } = {}): Job {
-  const job = new Job('hot-items', { parallelism: 2, idleWatermarkAdvance: true });
+  const job = new Job('hot-items', { idleWatermarkAdvance: true });
   job
     .fromSource(purchasesSource(), purchaseWatermarks())
     .keyBy((p) => p.spuId)

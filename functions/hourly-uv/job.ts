@@ -61,7 +61,7 @@ class HourTotals extends KeyedProcessFunction<number, BucketCounts, HourlyResult
   }
 }
 
-const job = new Job('hourly-uv', { parallelism: 2, idleWatermarkAdvance: true });
+const job = new Job('hourly-uv', { idleWatermarkAdvance: true });
 const hourly = job
   .fromSource(purchasesSource(), purchaseWatermarks())
   .keyBy((p) => userBucket(p.userId, BUCKETS))

@@ -39,7 +39,7 @@ class SumBuckets extends KeyedProcessFunction<number, WindowUv, WindowUv> {
   }
 }
 
-const job = new Job('uv-sliding', { parallelism: 2, idleWatermarkAdvance: true });
+const job = new Job('uv-sliding', { idleWatermarkAdvance: true });
 job
   .fromSource(purchasesSource(), purchaseWatermarks())
   .keyBy((p) => userBucket(p.userId, BUCKETS))

@@ -2,6 +2,7 @@ import { DataStream } from './stream.ts';
 import type { WatermarkStrategy } from './watermark.ts';
 import type { SourceSpec } from '../connectors/source-spec.ts';
 import { DEFAULT_JOB_OPTIONS, JobGraph, type JobOptions } from '../plan/graph.ts';
+import { plannedShards } from '../plan/stream-mode.ts';
 
 /**
  * A streaming job (Flink's `StreamExecutionEnvironment` plus the job it builds). Define sources,
@@ -23,7 +24,9 @@ export class Job {
 
   constructor(readonly name: string, options: JobOptions = {}) {
     if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw new Error(`job name must match [a-z0-9-] (max 41 chars), got "${name}"`);
-    this.graph = new JobGraph(name, { ...DEFAULT_JOB_OPTIONS, ...options });
+    const merged = { ...DEFAULT_JOB_OPTIONS, ...options };
+    // Without a parallelism of its own, a keyed stage gets the shards its planned rate needs.
+    this.graph = new JobGraph(name, { ...merged, parallelism: options.parallelism ?? plannedShards(merged.plannedEventsPerSecond) });
   }
 
   /** Reads a source with the given event-time and watermark strategy. */

@@ -4,6 +4,8 @@
  * for AWS requests the run made in memory; and CloudWatch, which every invocation feeds (its
  * platform log lines, and the handler's metrics document per batch, lib/runtime/metrics.ts).
  */
+import type { MetricsLevel } from '../plan/graph.ts';
+import { STAGE_METRICS } from '../runtime/metrics.ts';
 import type { ActorCounts } from './meter.ts';
 import type { Prices } from './model.ts';
 
@@ -12,13 +14,11 @@ export const MB_PER_VCPU = 1769;
 /** START, END and REPORT lines Lambda writes to CloudWatch Logs for every invocation (about 80 + 50 + 180 bytes). */
 export const PLATFORM_LOG_BYTES = 310;
 /**
- * One batch's metrics document (CloudWatch Embedded Metric Format on stdout, StageMetrics.batch):
- * 865 bytes measured for a batch with every metric, plus Lambda's prefix of each line (time,
- * request id, level: about 70 bytes).
+ * One batch's metrics document (CloudWatch Embedded Metric Format on stdout, StageMetrics.batch),
+ * by level: measured 410 bytes with the basic metrics, 865 with every one, plus Lambda's prefix
+ * of each line (time, request id, level: about 70 bytes).
  */
-export const METRICS_DOCUMENT_BYTES = 935;
-/** Metric names a stage's handler publishes (StageMetrics: 12 per batch, and BatchFailures), each a custom metric with its dimensions. */
-export const METRICS_PER_STAGE = 13;
+export const METRICS_DOCUMENT_BYTES: Record<MetricsLevel, number> = { none: 0, basic: 480, detailed: 935 };
 
 const GB = 2 ** 30;
 
@@ -28,8 +28,8 @@ export interface LambdaPricing {
   ioMs: number;
   /** Wait per AWS request an invocation makes, ms. */
   requestMs: number;
-  /** The handlers publish their metrics (as deployed: on inside Lambda). */
-  metrics: boolean;
+  /** What the handlers publish as metrics (as deployed: the job's `metrics` option; `none` with metrics off). */
+  metrics: MetricsLevel;
 }
 
 export interface LambdaDollars {
@@ -46,7 +46,7 @@ export interface LambdaDollars {
  *
  * @example
  * ```ts
- * billedDurationMs({ ...emptyActor(), invocations: 10, measuredMs: 20, billedMs: 30 }, { memoryMb: 1769, ioMs: 0, requestMs: 10, metrics: true }); // 30: one vCPU, no requests
+ * billedDurationMs({ ...emptyActor(), invocations: 10, measuredMs: 20, billedMs: 30 }, { memoryMb: 1769, ioMs: 0, requestMs: 10, metrics: 'basic' }); // 30: one vCPU, no requests
  * ```
  */
 export function billedDurationMs(a: ActorCounts, o: LambdaPricing): number {
@@ -60,11 +60,11 @@ export function billedDurationMs(a: ActorCounts, o: LambdaPricing): number {
  *
  * @example
  * ```ts
- * lambdaDollars(run.counts.actors['order-timeout'], { memoryMb: 512, ioMs: 0, requestMs: 10, metrics: true }, PRICES).duration;
+ * lambdaDollars(run.counts.actors['order-timeout'], { memoryMb: 512, ioMs: 0, requestMs: 10, metrics: 'basic' }, PRICES).duration;
  * ```
  */
 export function lambdaDollars(a: ActorCounts, o: LambdaPricing, prices: Prices): LambdaDollars {
-  const logBytes = a.invocations * (PLATFORM_LOG_BYTES + (o.metrics ? METRICS_DOCUMENT_BYTES : 0));
+  const logBytes = a.invocations * (PLATFORM_LOG_BYTES + METRICS_DOCUMENT_BYTES[o.metrics]);
   return {
     requests: a.invocations * prices.lambdaRequest,
     duration: (billedDurationMs(a, o) / 1000) * (o.memoryMb / 1024) * prices.lambdaGbSecond,
@@ -73,13 +73,13 @@ export function lambdaDollars(a: ActorCounts, o: LambdaPricing, prices: Prices):
 }
 
 /**
- * The custom metrics of `stages` stage handlers, per hour.
+ * The custom metrics of `stages` stage handlers, per hour: each name of the level (lib/runtime/metrics.ts) per stage.
  *
  * @example
  * ```ts
- * metricsPerHour(3, PRICES); // 3 × 13 × $0.30 / 730 h
+ * metricsPerHour(3, 'basic', PRICES); // 3 × 5 × $0.30 / 730 h
  * ```
  */
-export function metricsPerHour(stages: number, prices: Prices): number {
-  return (stages * METRICS_PER_STAGE * prices.cloudWatchMetricMonth) / prices.hoursPerMonth;
+export function metricsPerHour(stages: number, level: MetricsLevel, prices: Prices): number {
+  return (stages * STAGE_METRICS[level].length * prices.cloudWatchMetricMonth) / prices.hoursPerMonth;
 }

@@ -131,7 +131,8 @@ export interface ProcessingCost {
  * ```
  */
 export function priceProcessing(run: CostRun, options: ProcessingOptions = {}): ProcessingCost {
-  const o: Resolved = { ...PROCESSING_DEFAULTS, ...definedOnly(options), metrics: options.metrics ?? true };
+  // As deployed: the job's metrics level (lib/runtime/metrics.ts), unless priced without metrics.
+  const o: Resolved = { ...PROCESSING_DEFAULTS, ...definedOnly(options), metrics: options.metrics === false ? 'none' : run.metrics };
   const prices = options.prices ?? PRICES;
   const events = Object.values(run.inputs).reduce((a, b) => a + b, 0) - run.warmup.records;
   const hours = run.seconds / 3600;
@@ -148,7 +149,7 @@ export function priceProcessing(run: CostRun, options: ProcessingOptions = {}): 
   const environmentsPerHour = environments * (60 / run.recycleMinutes);
   const init = environmentsPerHour * gbSeconds(o.initMs, o.memoryMb) * prices.lambdaGbSecond;
   const projectedRestores = projectedRestoreUnitsPerHour(run) * prices.dynamoReadUnit;
-  const metrics = o.metrics ? metricsPerHour(run.stages.length, prices) : 0;
+  const metrics = metricsPerHour(run.stages.length, o.metrics, prices);
   const fixed = { streams: streamHours, sweep: sweep.perHour, init, metrics, projectedRestores, total: streamHours + sweep.perHour + init + metrics + projectedRestores };
 
   const perEvent = (d: ProcessingDollars) => (events === 0 ? 0 : d.total / events + storage.perHour / (rate * 3600));
@@ -190,7 +191,7 @@ export function priceProcessing(run: CostRun, options: ProcessingOptions = {}): 
 type Resolved = { [K in keyof typeof PROCESSING_DEFAULTS]: number } & LambdaPricing;
 
 function definedOnly(options: ProcessingOptions): Partial<Resolved> {
-  return Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'prices')) as Partial<Resolved>;
+  return Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'prices' && k !== 'metrics')) as Partial<Resolved>;
 }
 
 function gbSeconds(ms: number, memoryMb: number): number {
@@ -252,7 +253,7 @@ function streamModeCosts(run: CostRun, hours: number, prices: Prices): Processin
 function sweepCost(run: CostRun, o: Resolved, prices: Prices): { perPass: number; perHour: number } {
   const a = run.counts.actors[SWEEP];
   if (!run.sweep || !a || a.invocations === 0) return { perPass: 0, perHour: 0 };
-  const d = actorDollars(a, { ...o, metrics: false }, prices); // the sweep publishes no metrics
+  const d = actorDollars(a, { ...o, metrics: 'none' }, prices); // the sweep publishes no metrics
   const perPass = (d.lambdaRequests + d.lambdaDuration + d.logs + d.dynamoReads + d.dynamoWrites) / a.invocations;
   return { perPass, perHour: 60 * perPass };
 }

@@ -22,6 +22,7 @@
  * cleanup), but it also closes at once every window still open, which a live job would keep
  * filling with later events: `drain: false` leaves it out (the counts are then the feed's).
  */
+import type { MetricsLevel } from '../plan/graph.ts';
 import type { Job } from '../api/job.ts';
 import { MemorySinkWriter } from '../connectors/memory-sink.ts';
 import { allStagesEnded } from '../local/idle.ts';
@@ -69,6 +70,8 @@ export interface CostRun {
   startMs: number;
   /** Simulated minutes after which an execution environment was replaced (the sweep's too). */
   recycleMinutes: number;
+  /** What the job's stage handlers publish to CloudWatch (its `metrics` option). */
+  metrics: MetricsLevel;
   stages: CostRunStage[];
   /** `mode`: the plan's capacity mode of the stream, provisioned when the plan says none. */
   streams: { name: string; shards: number; role: 'source' | 'internal' | 'sink'; mode: StreamMode }[];
@@ -213,6 +216,7 @@ export async function runCost(job: Job, inputs: Record<string, string[]>, option
     seconds,
     startMs,
     recycleMinutes,
+    metrics: plan.options.metrics,
     stages: plan.stages.map((s) => ({ id: s.id, kind: s.kind, stream: s.input.stream, shards: s.input.shards, batchSize: s.batchSize, stateful: s.stateful, environments: pools.get(s.id)!.stats })),
     streams: plan.streams.map((s) => ({ name: s.name, shards: s.shards, role: s.role, mode: streamMode(s) })),
     sweep: plan.sweep?.schedule,

@@ -51,7 +51,10 @@ export type NewGraphNode = GraphNode extends infer N ? (N extends GraphNode ? Om
 
 /** Options of a job that apply to all its stages unless a stage overrides them. */
 export interface JobOptions {
-  /** Shards of each internal stream, i.e. parallelism of each keyed stage (default 2). */
+  /**
+   * Shards of each internal stream, i.e. parallelism of each keyed stage (default: the fewest
+   * that carry `plannedEventsPerSecond`, one per 2,000 events/s: 1 at the default rate).
+   */
   parallelism?: number;
   /** Number of key groups (Flink's max parallelism): the unit by which timers are found by hash range (default 128). */
   maxParallelism?: number;
@@ -115,6 +118,13 @@ export interface JobOptions {
    */
   changelog?: Partial<ChangelogOptions>;
   /**
+   * What the stage handlers publish to CloudWatch (lib/runtime/metrics.ts): `basic` (default)
+   * the five metrics Lambda's own do not cover — data records in, records out, dead letters,
+   * watermark lag, failed batches; `detailed` thirteen (state reads and writes, timers fired,
+   * late records, ...); `none`. Each metric name is a custom metric billed $0.30 a month per stage.
+   */
+  metrics?: MetricsLevel;
+  /**
    * Capacity mode of the internal streams (the keyed stages' inputs): `provisioned` (the
    * planned shards, per shard-hour), `on-demand` (per stream-hour and GB; AWS sizes the stream),
    * or `auto` (the default): the cheaper at `plannedEventsPerSecond` (lib/plan/stream-mode.ts).
@@ -123,7 +133,7 @@ export interface JobOptions {
   internalStreamMode?: InternalStreamModeOption;
   /**
    * The rate, in events per second, each internal stream is planned for: what `auto` compares
-   * the modes at (default 100). Only the choice of stream mode uses it.
+   * the modes at, and what the default parallelism is sized for (default 100).
    */
   plannedEventsPerSecond?: number;
 }
@@ -147,11 +157,14 @@ export const DEFAULT_CHANGELOG_OPTIONS: ChangelogOptions = {
   retentionMs: 7 * 86_400_000,
 };
 
+/** How much the stage handlers publish as CloudWatch metrics. */
+export type MetricsLevel = 'none' | 'basic' | 'detailed';
+
 /** The two ways to keep keyed state in DynamoDB (DESIGN §3). */
 export type StateBackendKind = 'log' | 'items';
 
 export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
-  parallelism: 2,
+  parallelism: 1,
   maxParallelism: 128,
   timerPartitions: 4,
   batchSize: 100,
@@ -165,6 +178,7 @@ export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
   pointInTimeRecovery: false,
   stateBackend: 'log',
   changelog: {},
+  metrics: 'basic',
   internalStreamMode: 'auto',
   plannedEventsPerSecond: 100,
 };

@@ -42,6 +42,29 @@ export const SHARD_WRITE_BYTES_PER_SECOND = 1024 * KB;
 const GB = 2 ** 30;
 const SECONDS_PER_HOUR = 3600;
 
+/**
+ * Events per second one shard of a keyed stage is planned for. A shard's batches run one at a
+ * time in one Lambda function; at 512 MB that is 0.29 of a vCPU, on which the engine handles a
+ * few thousand events a second (docs/benchmarks.md), far under what a shard takes in bytes
+ * (5,242 events/s of 200 bytes).
+ */
+export const PLANNED_EVENTS_PER_SHARD = 2000;
+
+/**
+ * The shards (parallelism) of an internal stream at a planned rate: the fewest that carry it.
+ * A stage that outgrows them is resharded while it runs (docs/operations.md), or given a
+ * parallelism of its own.
+ *
+ * @example
+ * ```ts
+ * plannedShards(100); // 1
+ * plannedShards(5000); // 3
+ * ```
+ */
+export function plannedShards(eventsPerSecond: number): number {
+  return Math.max(1, Math.ceil(eventsPerSecond / PLANNED_EVENTS_PER_SHARD));
+}
+
 /** What an internal stream carries: the planned rate and the shards the plan gives it. */
 export interface InternalStreamLoad {
   eventsPerSecond: number;

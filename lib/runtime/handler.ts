@@ -44,7 +44,7 @@ export function createStageHandler(job: Job, stageId: string, makeServices?: () 
   let services: RuntimeServices | undefined;
   const tasks = new Map<string, Promise<StageTask>>();
   const log = logger.createChild({ persistentKeys: { job: job.name, stage: stageId } });
-  const metrics = metricsEnabled() ? new StageMetrics(job.name, stageId) : undefined;
+  const metrics = metricsEnabled() && plan.options.metrics !== 'none' ? new StageMetrics(job.name, stageId, plan.options.metrics) : undefined;
   const taskFor = (shard: string) => {
     services ??= makeServices ? makeServices() : servicesFromEnvironment(job, plan);
     let task = tasks.get(shard);

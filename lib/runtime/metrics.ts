@@ -9,7 +9,20 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { MAX_WATERMARK, MIN_WATERMARK } from '../api/time.ts';
+import type { MetricsLevel } from '../plan/graph.ts';
 import type { BatchResult } from './batch.ts';
+
+/**
+ * What each level publishes. Every metric name is a custom metric CloudWatch bills by the month
+ * ($0.30 each, per stage: its dimensions), so `basic` (the default) keeps what Lambda does not
+ * already give for free — Lambda's own metrics have the batch latency (Duration), the iterator
+ * age (IteratorAge) and the invocations that threw (Errors).
+ */
+export const STAGE_METRICS: Record<MetricsLevel, readonly string[]> = {
+  none: [],
+  basic: ['DataRecordsIn', 'RecordsOut', 'DeadLetters', 'WatermarkLag', 'BatchFailures'],
+  detailed: ['RecordsIn', 'DataRecordsIn', 'RecordsSkipped', 'RecordsOut', 'DeadLetters', 'TimersFired', 'LateRecords', 'StateReads', 'StateWrites', 'BatchLatency', 'IteratorAge', 'WatermarkLag', 'BatchFailures'],
+};
 
 /** What the handler measured around one batch, besides the batch's own result. */
 export interface BatchMeasurement {
@@ -43,21 +56,24 @@ export function metricsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
  *
  * @example
  * ```ts
- * const metrics = new StageMetrics('order-timeout', 'order-timeout');
+ * const metrics = new StageMetrics('order-timeout', 'order-timeout', 'basic');
  * metrics.batch(result, { latencyMs: 42, lastArrival, stateReads: 10, stateWrites: 4, now: Date.now() });
  * ```
  */
 export class StageMetrics {
   private readonly metrics: Metrics;
+  private readonly names: ReadonlySet<string>;
 
-  constructor(jobName: string, stageId: string, env: NodeJS.ProcessEnv = process.env) {
+  constructor(jobName: string, stageId: string, level: MetricsLevel = 'basic', env: NodeJS.ProcessEnv = process.env) {
+    this.names = new Set(STAGE_METRICS[level]);
     this.metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'eddy', serviceName: jobName, defaultDimensions: { stage: stageId } });
   }
 
   /** Publishes one batch's metrics (one EMF line). */
   batch(result: BatchResult, m: BatchMeasurement): void {
-    const count = (name: string, value: number) => this.metrics.addMetric(name, MetricUnit.Count, value);
-    const ms = (name: string, value: number) => this.metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, value));
+    if (this.names.size === 0) return;
+    const count = (name: string, value: number) => this.names.has(name) && this.metrics.addMetric(name, MetricUnit.Count, value);
+    const ms = (name: string, value: number) => this.names.has(name) && this.metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, value));
     count('RecordsIn', result.recordsIn);
     count('DataRecordsIn', result.dataIn);
     count('RecordsSkipped', result.skipped + result.duplicates);
@@ -76,6 +92,7 @@ export class StageMetrics {
 
   /** Publishes a failed batch (Lambda delivers it again). */
   failure(): void {
+    if (!this.names.has('BatchFailures')) return;
     this.metrics.addMetric('BatchFailures', MetricUnit.Count, 1);
     this.metrics.publishStoredMetrics();
   }

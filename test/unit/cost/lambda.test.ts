@@ -9,25 +9,27 @@ const actor = { ...emptyActor(), invocations: 100, measuredMs: 40, billedMs: 100
 describe('billedDurationMs', () => {
   it('scales the CPU time measured on a full core to the function\'s share of a vCPU, and adds the waits', () => {
     // at 512 MB a function has 512 / 1769 of a vCPU: 40 ms of CPU take 138 ms; 100 invocations round up half a ms each
-    expect(billedDurationMs(actor, { memoryMb: 512, ioMs: 2, requestMs: 10, metrics: true })).toBeCloseTo(40 * (1769 / 512) + 50 + 100 * 2 + 350 * 10, 9);
+    expect(billedDurationMs(actor, { memoryMb: 512, ioMs: 2, requestMs: 10, metrics: 'detailed' as const })).toBeCloseTo(40 * (1769 / 512) + 50 + 100 * 2 + 350 * 10, 9);
     // at 1,769 MB and above, a full vCPU: the measured time, at least the per-invocation rounding already billed
-    expect(billedDurationMs(actor, { memoryMb: 3538, ioMs: 0, requestMs: 0, metrics: true })).toBe(100);
+    expect(billedDurationMs(actor, { memoryMb: 3538, ioMs: 0, requestMs: 0, metrics: 'detailed' as const })).toBe(100);
   });
 });
 
 describe('lambdaDollars', () => {
   it('prices requests, GB-seconds and the log lines of every invocation, with or without metrics documents', () => {
-    const o = { memoryMb: 1024, ioMs: 0, requestMs: 0, metrics: true };
+    const o = { memoryMb: 1024, ioMs: 0, requestMs: 0, metrics: 'detailed' as const };
     const d = lambdaDollars(actor, o, PRICES);
     expect(d.requests).toBeCloseTo(100 * 0.2e-6, 15);
     expect(d.duration).toBeCloseTo((Math.max(100, 40 * (1769 / 1024) + 50) / 1000) * 1 * 0.0000166667, 15);
     expect(d.logs).toBeCloseTo((100 * (310 + 935) * 0.5) / 2 ** 30, 15);
-    expect(lambdaDollars(actor, { ...o, metrics: false }, PRICES).logs).toBeCloseTo((100 * 310 * 0.5) / 2 ** 30, 15);
+    expect(lambdaDollars(actor, { ...o, metrics: 'none' as const }, PRICES).logs).toBeCloseTo((100 * 310 * 0.5) / 2 ** 30, 15);
   });
 });
 
 describe('metricsPerHour', () => {
-  it('charges 13 custom metrics per stage at $0.30 a month', () => {
-    expect(metricsPerHour(3, PRICES)).toBeCloseTo((3 * 13 * 0.3) / 730, 12);
+  it('charges each custom metric of the level per stage at $0.30 a month', () => {
+    expect(metricsPerHour(3, 'detailed', PRICES)).toBeCloseTo((3 * 13 * 0.3) / 730, 12);
+    expect(metricsPerHour(3, 'basic', PRICES)).toBeCloseTo((3 * 5 * 0.3) / 730, 12);
+    expect(metricsPerHour(3, 'none', PRICES)).toBe(0);
   });
 });

@@ -15,7 +15,16 @@ const orders = [
   { orderId: 'o-2', userId: 'u-2', status: 'CREATED', amount: 1, ts: T0 + 1000 },
   { orderId: 'o-1', userId: 'u-1', status: 'PAID', amount: 1, ts: T0 + 9000 },
 ].map((o) => JSON.stringify(o));
-const plan = planJob(orderTimeout.graph);
+/** order-timeout planned on two shards (its own default is one): which shard a key goes to is what these tests check. */
+const plan = (() => {
+  const saved = orderTimeout.graph.options.parallelism;
+  orderTimeout.graph.options.parallelism = 2;
+  try {
+    return planJob(orderTimeout.graph);
+  } finally {
+    orderTimeout.graph.options.parallelism = saved;
+  }
+})();
 const decode = (r: { kinesis: { data: string } }) => decodeEnvelopes(Buffer.from(r.kinesis.data, 'base64'));
 
 describe('stage events', () => {

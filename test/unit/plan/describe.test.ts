@@ -2,7 +2,7 @@
  * `eddy plan` text: a stage's batching window shows when it has one; an internal stream shows
  * its mode and what both modes would cost at the planned rate (stream-mode.test.ts works the
  * dollars out: 2 shards at 100 events/s, provisioned $0.0301/h, on-demand $0.0482/h; 4 shards
- * provisioned $0.0602/h).
+ * provisioned $0.0602/h). The job has two shards unless a test says otherwise.
  */
 import { describe, expect, it } from 'vitest';
 import { Job, KeyedProcessFunction, type Collector, type JobOptions, type KeyedContext } from '../../../lib/api/index.ts';
@@ -19,7 +19,7 @@ class Pass extends KeyedProcessFunction<string, Ev, Ev> {
 }
 
 function text(options: JobOptions = {}, stage: { batchingWindowSeconds?: number; parallelism?: number } = {}): string[] {
-  const job = new Job('t-describe', options);
+  const job = new Job('t-describe', { parallelism: 2, ...options });
   const keyed = tsSource<Ev>(job).keyBy((e) => e.k).process(new Pass(), { uid: 'pass', batchingWindowSeconds: stage.batchingWindowSeconds });
   if (stage.parallelism) keyed.setParallelism(stage.parallelism);
   keyed.sinkTo(sink('out'));

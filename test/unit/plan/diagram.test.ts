@@ -12,7 +12,7 @@ describe('plan diagrams', () => {
     expect(lines[0]).toBe('flowchart LR');
     expect(lines).toContain('  s0["source-orders (source)<br/>source(orders) → keyBy"]');
     expect(lines).toContain('  q0[("order-timeout-source-orders<br/>1 shard")]');
-    expect(lines).toContain('  q1[("order-timeout-order-timeout<br/>2 shards")]');
+    expect(lines).toContain('  q1[("order-timeout-order-timeout<br/>1 shard")]');
     expect(lines.filter((l) => l.includes('-->'))).toEqual(['  q0 --> s0', '  q1 --> s1', '  s0 -->|"keyBy"| q1', '  s1 --> k0', '  s1 --> k1', '  s1 --> k2']);
     expect(lines.filter((l) => /^ {2}k\d\[\//.test(l)).map((l) => /sink (\S+)</.exec(l)?.[1])).toEqual(['paid', 'timeouts', 'late-payments']);
     expect(lines).toContain('  sweep -.->|"timers"| s1');
@@ -30,6 +30,6 @@ describe('plan diagrams', () => {
     expect(text.trim().endsWith('}')).toBe(true);
     const edges = text.split('\n').filter((l) => l.includes('->') && !l.includes('label="sweep')).map((l) => l.trim());
     expect(edges).toEqual(['q0 -> s0;', 'q1 -> s1;', 's0 -> q1 [label="keyBy"];', 's1 -> k0;', 's1 -> k1;', 's1 -> k2;', 'sweep -> s1 [label="timers", style=dashed];']);
-    expect(text).toContain('q1 [shape=cylinder, label="order-timeout-order-timeout\\n2 shards"];');
+    expect(text).toContain('q1 [shape=cylinder, label="order-timeout-order-timeout\\n1 shard"];');
   });
 });

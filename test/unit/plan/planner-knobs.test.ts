@@ -83,7 +83,7 @@ describe('planJob: batching windows', () => {
 
 describe('planJob: internal stream modes', () => {
   function modes(options: JobOptions, parallelism?: number) {
-    const job = new Job('t-modes', options);
+    const job = new Job('t-modes', { parallelism: 2, ...options }); // two shards unless a test says otherwise
     const keyed = tsSource<Ev>(job).keyBy((e) => e.k).process(new Pass(), { uid: 'p' });
     if (parallelism) keyed.setParallelism(parallelism);
     keyed.sinkTo(sink('out'));

@@ -22,7 +22,7 @@ class PassOn extends KeyedProcessFunction<string, Ev, Ev> {
 }
 
 function twoKeyedStages() {
-  const job = new Job('t-plan');
+  const job = new Job('t-plan', { parallelism: 2 });
   const first = tsSource<Ev>(job)
     .filter((e) => e.v >= 0)
     .map((e) => ({ ...e, v: e.v * 10 + 1 }))

@@ -37,11 +37,35 @@ async function emfOf(body: () => Promise<unknown>): Promise<any[]> {
   return written.flatMap((w) => w.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
 }
 
-afterEach(() => vi.unstubAllEnvs());
+const defaultLevel = job.graph.options.metrics;
+afterEach(() => {
+  vi.unstubAllEnvs();
+  job.graph.options.metrics = defaultLevel;
+});
 
 describe('stage metrics (EMF)', () => {
-  it('publishes one document per batch with the stage dimension and what the batch did', async () => {
+  it('by default, publishes the metrics Lambda does not give: records in and out, dead letters, the watermark lag', async () => {
     vi.stubEnv('EDDY_METRICS', 'on');
+    const svc = services();
+    const source = createStageHandler(job, 'source-orders', () => svc);
+    const input = [order('o-1', 'CREATED', T0), order('o-1', 'PAID', T0 + 1000), Buffer.from('not json')];
+    const [doc] = await emfOf(() => source(toKinesisEvent('order-timeout-source-orders', 'shardId-000000000000', input.map((data, i) => ({ seq: String(100 + i), data, partitionKey: 'o-1', arrival: T0 })))));
+    expect(doc._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name).sort()).toEqual(['DataRecordsIn', 'DeadLetters', 'RecordsOut', 'WatermarkLag']);
+    expect([doc.DataRecordsIn, doc.RecordsOut, doc.DeadLetters]).toEqual([2, 2, 1]);
+  });
+
+  it('publishes nothing with metrics: none', async () => {
+    vi.stubEnv('EDDY_METRICS', 'on');
+    job.graph.options.metrics = 'none';
+    const svc = services();
+    const source = createStageHandler(job, 'source-orders', () => svc);
+    const docs = await emfOf(() => source(toKinesisEvent('order-timeout-source-orders', 'shardId-000000000000', [{ seq: '1', data: order('o-1', 'CREATED', T0), partitionKey: 'o-1', arrival: T0 }])));
+    expect(docs).toEqual([]);
+  });
+
+  it('detailed: publishes one document per batch with the stage dimension and what the batch did', async () => {
+    vi.stubEnv('EDDY_METRICS', 'on');
+    job.graph.options.metrics = 'detailed';
     const svc = services();
     const source = createStageHandler(job, 'source-orders', () => svc);
     const keyed = createStageHandler(job, 'order-timeout', () => svc);
@@ -79,9 +103,9 @@ describe('stage metrics (EMF)', () => {
       }
       return docs;
     };
-    // Both shards get the watermark; the shard of o-1 also its two orders.
+    // The keyed stage's shard gets o-1's two orders and the watermark.
     const first = await runKeyed();
-    expect(first.map((d) => d.stage)).toEqual(['order-timeout', 'order-timeout']);
+    expect(first.map((d) => d.stage)).toEqual(keyedShards.map(() => 'order-timeout'));
     const withData = first.find((d) => d.DataRecordsIn > 0);
     expect(withData.DataRecordsIn).toBe(2);
     expect(withData.StateWrites).toBeGreaterThan(1); // state of o-1, its timer, the checkpoint
