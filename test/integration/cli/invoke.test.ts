@@ -65,13 +65,15 @@ describe('eddy invoke', () => {
     const checkpoint = await readCheckpoint(t.store, 'source-orders', 'shardId-000000000000');
     expect(checkpoint?.seq).toBe(event.Records.at(-1).kinesis.sequenceNumber);
     const sent = [];
-    for (const shard of ['shardId-000000000000', 'shardId-000000000001']) {
+    const keyedShards = plan.stages.find((s) => s.id === 'order-timeout')!.input.shards;
+    expect(keyedShards).toBe(1); // the default parallelism at the default planned rate
+    for (const shard of ['shardId-000000000000']) {
       for (const r of await t.reader.read('order-timeout-order-timeout', shard, undefined, 100)) sent.push(...decodeEnvelopes(r.data).envelopes);
     }
     const data = sent.flatMap((e) => (e.kind === 'data' ? [e] : []));
     expect(data.map((e) => e.payload).sort((a: any, b: any) => a.ts - b.ts)).toEqual(await lines('test/events/order-timeout/orders.jsonl'));
     expect(new Set(data.map((e) => e.key))).toEqual(new Set(['"o-1"', '"o-2"', '"o-3"', '"o-4"']));
-    expect(sent.filter((e) => e.kind === 'watermark').map((e) => e.kind === 'watermark' && e.watermark)).toEqual([T0 + 11_000 - 5000 - 1, T0 + 11_000 - 5000 - 1]);
+    expect(sent.filter((e) => e.kind === 'watermark').map((e) => e.kind === 'watermark' && e.watermark)).toEqual([T0 + 11_000 - 5000 - 1]); // one per shard of the keyed stage
 
     // Lambda redelivering the same batch: everything is at or below the checkpoint.
     const again = await t.invoke('source-orders', '--event', SOURCE_EVENT);
@@ -97,10 +99,11 @@ describe('eddy invoke', () => {
     expect(await state('o-1')).toEqual({ 'created#-': { userId: 'u-1', createdTs: T0 }, 'outcome#-': 'paid' });
     expect(await state('o-3')).toEqual({ 'created#-': { userId: 'u-1', createdTs: T0 + 10_000 } });
     expect(await state('o-4')).toEqual({ 'pending-paid#-': [[T0 + 11_000, expect.any(Number)]] }); // a PAID before its CREATED waits
-    expect(await state('o-2')).toEqual({}); // its key belongs to the other shard: not in this event
+    // One shard holds every key: o-2's CREATED waits for its payment deadline too.
+    expect(await state('o-2')).toEqual({ 'created#-': { userId: 'u-2', createdTs: T0 + 1000 } });
     const timers = [];
     for (let p = 0; p < 4; p++) timers.push(...(await view.query('state', `t#order-timeout#${p}`)).map((i) => [i.attrs.key, i.attrs.ts]));
-    expect(timers).toEqual([['"o-3"', T0 + 10_000 + 180_000]]);
+    expect(timers.sort()).toEqual([['"o-2"', T0 + 1000 + 180_000], ['"o-3"', T0 + 10_000 + 180_000]]);
     expect((await readCheckpoint(t.store, 'order-timeout', shard))?.seq).toBe(event.Records.at(-1).kinesis.sequenceNumber);
   });
 
@@ -137,7 +140,9 @@ describe('eddy invoke', () => {
   it('eddy event on the command line writes the sample event (stdout without --out)', async () => {
     const { stdout, stderr } = await eddyWith({ AWS_REGION: 'us-east-1' }, ['event', 'order-timeout', 'order-timeout', '--input', 'test/events/order-timeout/orders.jsonl']);
     expect(stdout).toBe(await readFile(KEYED_EVENT, 'utf8'));
-    expect(stderr).toMatch(/left out \(their keys belong to other shards\): 1 for shardId-000000000000/);
+    // One shard of the keyed stage: every line's envelopes are in the event (5 data, 1 watermark), none left out.
+    expect(stderr).toMatch(/^6 records for order-timeout \/ shardId-000000000000/);
+    expect(stderr).not.toMatch(/left out/);
   });
 
   it('refuses an event that is not one, or a stage the job does not have', async () => {

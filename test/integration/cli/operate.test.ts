@@ -44,7 +44,7 @@ describe('order-timeout: state, timers and checkpoints', () => {
     const input = await jsonl('orders.jsonl', [order('o-1', 'CREATED', T0), order('o-2', 'CREATED', T0 + 2000), order('o-1', 'PAID', T0 + 1000), order('o-3', 'CREATED', T0 + 60_000)]);
     await eddy(['feed', 'order-timeout', '--input', `orders=${input}`, '--data-dir', data]);
     const rows = await checkpoints('order-timeout');
-    expect(rows.map((r) => r.stage).sort()).toEqual(['order-timeout', 'order-timeout', 'source-orders']);
+    expect(rows.map((r) => r.stage).sort()).toEqual(['order-timeout', 'source-orders']); // one shard each at the default planned rate
     const source = rows.find((r) => r.stage === 'source-orders');
     expect(source.pending).toBe(4);
     expect(source.seq).toBeUndefined();
@@ -155,7 +155,7 @@ describe('eddy reset (the count fixture)', () => {
 
   it('trim-horizon on the keyed stage: state counts its input again; the run\'s --out files already hold those outputs', async () => {
     const out1 = await reset('count', 'trim-horizon');
-    expect(out1.trim().split('\n')).toHaveLength(2); // both shards of the keyed stage
+    expect(out1.trim().split('\n')).toHaveLength(1); // the keyed stage's one shard (default parallelism)
     await run();
     // The keyed stream holds both passes of the source, the second re-sent under the same origins (the
     // source records' positions). Read from its start, the stage applies the first pass and drops the

@@ -89,6 +89,8 @@ describe('eddy cost dim-enrich --steady <events> --format json', () => {
     expect(p.flink.ratio).toBeCloseTo(p.perHour / p.flink.flinkPerHour, 9);
     // at the crossover rate, fixed + variable per event × events an hour = Flink's hour
     expect(p.fixedPerHour.total + p.variablePerEvent * p.flink.crossoverRate * 3600).toBeCloseTo(p.flink.flinkPerHour, 9);
-    expect(Object.keys(p.units.byKind)).toEqual(expect.arrayContaining(['checkpoint', 'state']));
+    // log-structured state (the default): the product table is written as changelog entries, not per-key items
+    expect(Object.keys(p.units.byKind)).toEqual(expect.arrayContaining(['checkpoint', 'log']));
+    expect(Object.keys(p.units.byKind)).not.toContain('state');
   });
 });

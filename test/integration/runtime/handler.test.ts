@@ -57,7 +57,7 @@ describe('stage handlers on real Kinesis events', () => {
     const internal = await readAll(local, keyed.input.stream);
     const envelopes = internal.flatMap((r) => decodeEnvelopes(r.data).envelopes);
     expect(envelopes.filter((e) => e.kind === 'data').map((e) => JSON.parse((e as { key: string }).key)).sort()).toEqual(['o-1', 'o-1', 'o-2', 'o-3']);
-    expect(new Set(internal.filter((r) => decodeEnvelopes(r.data).envelopes.some((e) => e.kind === 'watermark')).map((r) => r.shard)).size).toBe(2);
+    expect(new Set(internal.filter((r) => decodeEnvelopes(r.data).envelopes.some((e) => e.kind === 'watermark')).map((r) => r.shard)).size).toBe(keyed.input.shards);
 
     const keyedHandler = createStageHandler(job, keyed.id, () => local.services);
     const events = [];
@@ -77,7 +77,7 @@ describe('stage handlers on real Kinesis events', () => {
     expect(await storedKinds(local)).toEqual(new Set(['c#', 'l#'])); // checkpoints and changelog entries: no per-key item
 
     const checkpoints = await readStageCheckpoints(local.services.store, keyed.id);
-    expect(checkpoints).toHaveLength(2);
+    expect(checkpoints).toHaveLength(keyed.input.shards); // one per shard of the keyed stage
     const dlq = await local.services.store.query('dead-letter', `${source.id}#${sourceShard.shardId}`);
     expect(dlq.map((d) => d.attrs.record)).toEqual(['not json']);
 
