@@ -21,7 +21,7 @@
  * docs/design-decisions.md ("Commit") for the arithmetic.
  */
 import type { ItemCache } from '../state/item-cache.ts';
-import { chunk as chunkPacked, pack, PACKED, unpack } from '../state/packing.ts';
+import { chunk as chunkPacked, joinParts, pack, packedAttribute, unpack, type Packed } from '../state/packing.ts';
 import { CommitConflictError, MAX_ATOMIC_BYTES, MAX_ATOMIC_ITEMS, type Item, type ItemKey, type KeyValueStore } from '../state/store.ts';
 import { storedItemSize, writeUnits } from '../cost/units.ts';
 import type { FaultInjector } from './chaos.ts';
@@ -146,11 +146,11 @@ export function hasRedoLog(item: Item): boolean {
 
 /** Re-applies the redo log of a checkpoint item (idempotent). */
 export async function replayRedoLog(store: KeyValueStore, stage: string, shard: string, item: Item, faults?: FaultInjector): Promise<void> {
-  let parts: string[];
-  if (item.attrs.redo !== undefined) parts = [String(item.attrs.redo)];
+  let parts: (Packed | string)[];
+  if (item.attrs.redo !== undefined) parts = [packedAttribute(item.attrs.redo, `the redo log of ${stage}/${shard}`)];
   else {
     const keys = Array.from({ length: Number(item.attrs.redoParts) }, (_, i) => redoPartKey(stage, shard, String(item.attrs.redoId), i));
-    const found = new Map((await store.batchGet(keys)).map((p) => [p.sk, String(p.attrs.part)]));
+    const found = new Map((await store.batchGet(keys)).map((p) => [p.sk, packedAttribute(p.attrs.part, `redo log part ${p.sk} of ${stage}/${shard}`)]));
     parts = keys.map((k) => {
       const part = found.get(k.sk);
       if (part === undefined) throw new Error(`redo log part ${k.sk} of ${stage}/${shard} is missing`);
@@ -212,10 +212,10 @@ const PART_ITEM_OVERHEAD = 'part'.length + 'expiresAt'.length + 6 + 'pk'.length 
 /** Billed bytes the reference to parts adds to the checkpoint: `redoId` (≤ 30 characters) and `redoParts`. */
 const REFERENCE_BYTES = 'redoId'.length + 30 + 'redoParts'.length + 4;
 
-/** A redo log and its stored form: {@link PACKED} + base64 of the deflated JSON of the log. */
+/** A redo log and its stored form (lib/state/packing.ts). */
 interface EncodedLog extends RedoLog {
-  packed: string;
-  /** Bytes of the packed log (ASCII). */
+  packed: Packed;
+  /** Bytes of the packed log. */
   bytes: number;
 }
 
@@ -229,9 +229,9 @@ function encodeLog(log: RedoLog): EncodedLog {
   return { ...log, packed, bytes: packed.length };
 }
 
-/** The log from its stored form: the parts of one packed log joined, or plain JSON parts each a log of its own. */
-function decodeLog(parts: string[]): RedoLog {
-  if (parts[0]?.startsWith(PACKED)) return unpack<RedoLog>(parts.join(''));
+/** The log from its stored form: the parts of one packed log joined, or plain JSON parts (the first format) each a log of its own. */
+function decodeLog(parts: (Packed | string)[]): RedoLog {
+  if (typeof parts[0] !== 'string' || !parts[0].startsWith('{')) return unpack<RedoLog>(joinParts(parts));
   const log: RedoLog = { puts: [], deletes: [] };
   for (const part of parts) {
     const plain = unpack<RedoLog>(part);
@@ -241,7 +241,7 @@ function decodeLog(parts: string[]): RedoLog {
   return log;
 }
 
-/** The packed log cut into parts of at most REDO_PART_BYTES (ASCII: characters are bytes). */
-function chunk(packed: string): string[] {
+/** The packed log cut into parts of at most REDO_PART_BYTES. */
+function chunk(packed: Packed): Packed[] {
   return chunkPacked(packed, REDO_PART_BYTES);
 }

@@ -15,8 +15,8 @@ export interface ItemKey {
   sk: string;
 }
 
-/** Attribute values are strings or numbers; structured values are JSON strings. */
-export type Attributes = Record<string, string | number>;
+/** Attribute values are strings or numbers (structured values are JSON strings), or bytes (packed logs and snapshots: lib/state/packing.ts). */
+export type Attributes = Record<string, string | number | Uint8Array>;
 
 export interface Item extends ItemKey {
   attrs: Attributes;

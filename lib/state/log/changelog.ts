@@ -7,15 +7,15 @@
  * out) are never on it.
  */
 import { NATIVE_TTL_ATTRIBUTE } from '../ttl.ts';
-import { chunk, pack, unpack } from '../packing.ts';
+import { chunk, joinParts, pack, packedAttribute, unpack, type Packed } from '../packing.ts';
 import type { Attributes, Item, ItemKey, KeyValueStore } from '../store.ts';
 import { decodeItems, encodeItems, type ItemBefore, type ItemsBody } from './item-codec.ts';
 import type { ShardState } from './shard-state.ts';
 import type { ShardLayout } from './layout.ts';
 import { entryId, inRange, logPartition, versionOfEntry, versionPart, type HexRange, type LogSegment } from './lineage.ts';
 
-/** Packed characters per log item (DynamoDB items hold 400 KB). */
-const PART_CHARS = 300_000;
+/** Packed bytes per log item (DynamoDB items hold 400 KB). */
+const PART_BYTES = 300_000;
 
 export interface Changes {
   puts: Item[];
@@ -32,12 +32,12 @@ export interface Changes {
  * decodeChanges(layout, encodeChanges(layout, puts, deletedItems)); // { puts, deletes: the deleted items' keys }
  * ```
  */
-export function encodeChanges(layout: ShardLayout, puts: readonly Item[], deleted: readonly Item[], before?: ItemBefore): string {
+export function encodeChanges(layout: ShardLayout, puts: readonly Item[], deleted: readonly Item[], before?: ItemBefore): Packed {
   return pack(encodeItems(layout, puts.map((i) => ({ ...i, attrs: withoutNativeTtl(i.attrs) })), deleted, before));
 }
 
 /** The changes of an entry (those `keep` accepts), its edited values made from the items `before` gives: the items as they were when it was written. */
-export function decodeChanges(layout: ShardLayout, packed: string, options: { before?: ItemBefore; keep?: (item: Item) => boolean } = {}): Changes {
+export function decodeChanges(layout: ShardLayout, packed: Packed | string, options: { before?: ItemBefore; keep?: (item: Item) => boolean } = {}): Changes {
   return decodeItems(layout, unpack<ItemsBody>(packed), options);
 }
 
@@ -49,7 +49,7 @@ export function decodeChanges(layout: ShardLayout, packed: string, options: { be
  * for (const entry of await readSegment(store, layout, segment, count)) applyEntry(state, layout, entry);
  * ```
  */
-export function applyEntry(state: ShardState, layout: ShardLayout, packed: string, range?: HexRange): void {
+export function applyEntry(state: ShardState, layout: ShardLayout, packed: Packed | string, range?: HexRange): void {
   const keep = range ? (item: Item) => inRange(item, range, layout.statePrefix) : undefined;
   const changes = decodeChanges(layout, packed, { before: (key) => state.get(key), keep });
   state.apply(changes.puts, changes.deletes);
@@ -72,10 +72,10 @@ export function withoutNativeTtl(attrs: Attributes): Attributes {
  */
 export async function writeEntry(
   store: KeyValueStore,
-  e: { stage: string; shard: string; version: number; attempt: string; prev: string | undefined; packed: string; expiresAt: number },
+  e: { stage: string; shard: string; version: number; attempt: string; prev: string | undefined; packed: Packed; expiresAt: number },
 ): Promise<string> {
   const id = entryId(e.version, e.attempt);
-  const parts = chunk(e.packed, PART_CHARS);
+  const parts = chunk(e.packed, PART_BYTES);
   const items: Item[] = parts.map((log, i) => ({
     table: 'state',
     pk: logPartition(e.stage, e.shard),
@@ -86,7 +86,7 @@ export async function writeEntry(
   return id;
 }
 
-/** What reading a segment cost: items and their stored characters. */
+/** What reading a segment cost: items and their stored bytes. */
 export interface ReadCount {
   items: number;
   bytes: number;
@@ -102,26 +102,27 @@ export interface ReadCount {
  * for (const entry of await readSegment(store, layout, segment, count)) applyEntry(state, layout, entry);
  * ```
  */
-export async function readSegment(store: KeyValueStore, layout: ShardLayout, segment: LogSegment, count: ReadCount, after = segment.after): Promise<string[]> {
+export async function readSegment(store: KeyValueStore, layout: ShardLayout, segment: LogSegment, count: ReadCount, after = segment.after): Promise<(Packed | string)[]> {
   const { stage } = layout;
   if (!segment.head || versionOfEntry(segment.head) <= after) return [];
   const rows = await store.query('state', logPartition(stage, segment.shard), { from: versionPart(after + 1), to: `${segment.head}#\uffff` });
-  const entries = new Map<string, { prev: string; n: number; parts: string[] }>();
+  const entries = new Map<string, { prev: string; n: number; parts: (Packed | string)[] }>();
   for (const row of rows) {
+    const log = packedAttribute(row.attrs.log, `state log item ${row.sk} of ${stage}/${segment.shard}`);
     count.items += 1;
-    count.bytes += String(row.attrs.log).length;
+    count.bytes += log.length;
     const id = row.sk.slice(0, row.sk.lastIndexOf('#'));
     let entry = entries.get(id);
     if (!entry) entries.set(id, (entry = { prev: String(row.attrs.prev), n: Number(row.attrs.n), parts: [] }));
-    entry.parts[Number(row.sk.slice(row.sk.lastIndexOf('#') + 1))] = String(row.attrs.log);
+    entry.parts[Number(row.sk.slice(row.sk.lastIndexOf('#') + 1))] = log;
   }
-  const chain: string[] = [];
+  const chain: (Packed | string)[] = [];
   for (let id = segment.head; id && versionOfEntry(id) > after; ) {
     const entry = entries.get(id);
     if (!entry || entry.parts.filter((p) => p !== undefined).length !== entry.n) {
       throw new Error(`state log entry ${id} of ${stage}/${segment.shard} is missing (expired by TTL, or deleted); the shard's state cannot be restored`);
     }
-    chain.push(entry.parts.join(''));
+    chain.push(joinParts(entry.parts));
     id = entry.prev;
   }
   return chain.reverse();

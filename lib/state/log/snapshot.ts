@@ -6,17 +6,17 @@
  */
 import { keyGroupOf } from '../../plan/partitioning.ts';
 import { NATIVE_TTL_ATTRIBUTE } from '../ttl.ts';
-import { pack, unpack } from '../packing.ts';
+import { pack, packedAttribute, unpack, type Packed } from '../packing.ts';
 import type { Item, KeyValueStore } from '../store.ts';
 import type { ReadCount } from './changelog.ts';
 import { decodeItems, encodeItems, type ItemsBody } from './item-codec.ts';
 import type { ShardLayout } from './layout.ts';
 import { itemHash, snapshotPartition, type HexRange, type SnapshotRef } from './lineage.ts';
 
-/** Raw JSON characters gathered before a part is packed: deflated JSON state is a fraction, base64 adds a third. */
-const RAW_PART_CHARS = 600_000;
+/** Raw JSON characters gathered before a part is packed: packed, eddy's items take a tenth to a fifth (a part that does not fit is halved). */
+const RAW_PART_CHARS = 1_500_000;
 /** A packed part must stay well under DynamoDB's 400 KB per item. */
-const MAX_PART_CHARS = 350_000;
+const MAX_PART_BYTES = 350_000;
 
 /** The pseudo key group of broadcast state, before every real one. */
 const BROADCAST_GROUP = -1;
@@ -39,7 +39,7 @@ export async function writeSnapshot(store: KeyValueStore, layout: ShardLayout, i
     if (!rows) byGroup.set(group, (rows = []));
     rows.push(item);
   }
-  const parts: { group: number; packed: string }[] = [];
+  const parts: { group: number; packed: Packed }[] = [];
   let current: { group: number; rows: Item[]; chars: number } | undefined;
   const flush = () => {
     if (current) parts.push(...packRows(layout, current.group, current.rows));
@@ -63,10 +63,10 @@ export async function writeSnapshot(store: KeyValueStore, layout: ShardLayout, i
 }
 
 /** Packs items of contiguous key groups (spelled as the log spells them: item-codec.ts), halving them until each packed part fits an item. */
-function packRows(layout: ShardLayout, group: number, rows: Item[]): { group: number; packed: string }[] {
+function packRows(layout: ShardLayout, group: number, rows: Item[]): { group: number; packed: Packed }[] {
   const packed = pack(encodeItems(layout, rows, []));
-  if (packed.length <= MAX_PART_CHARS || rows.length === 1) {
-    if (packed.length > MAX_PART_CHARS) throw new Error(`a state item of ${rows[0].pk} is too large for a snapshot part (${packed.length} packed characters)`);
+  if (packed.length <= MAX_PART_BYTES || rows.length === 1) {
+    if (packed.length > MAX_PART_BYTES) throw new Error(`a state item of ${rows[0].pk} is too large for a snapshot part (${packed.length} packed bytes)`);
     return [{ group, packed }];
   }
   const half = rows.length >> 1;
@@ -86,7 +86,7 @@ function packRows(layout: ShardLayout, group: number, rows: Item[]): { group: nu
 export async function readSnapshot(store: KeyValueStore, layout: ShardLayout, ref: SnapshotRef, count: ReadCount, belongs: (item: Item, range: HexRange) => boolean): Promise<Item[]> {
   const wanted = ref.groups.map((_, i) => i).filter((i) => overlaps(ref, i, layout.keyGroups));
   const keys = wanted.map((i) => ({ table: 'state' as const, pk: snapshotPartition(layout.stage, ref.shard), sk: partKey(ref.id, i) }));
-  const found = new Map((await store.batchGet(keys)).map((item) => [item.sk, String(item.attrs.part)]));
+  const found = new Map((await store.batchGet(keys)).map((item) => [item.sk, packedAttribute(item.attrs.part, `state snapshot part ${item.sk} of ${layout.stage}/${ref.shard}`)]));
   const items: Item[] = [];
   for (const key of keys) {
     const part = found.get(key.sk);

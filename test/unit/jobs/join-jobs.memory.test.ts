@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import orderJoin from '../../../functions/order-join/job.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
 import type { ItemsBody } from '../../../lib/state/log/item-codec.ts';
-import { unpack } from '../../../lib/state/packing.ts';
+import { joinParts, unpack, type Packed } from '../../../lib/state/packing.ts';
 import { MemoryStore } from '../../../lib/state/memory-store.ts';
 import type { CommitRequest, Item, ItemKey } from '../../../lib/state/store.ts';
 import { generateOrderJoin } from '../../scenario/order-join/generator.ts';
@@ -77,11 +77,11 @@ describe('order-join in memory', () => {
     MemoryStore.prototype.writeBatch = async function (this: MemoryStore, puts: Item[], deletes: ItemKey[]) {
       count(puts); // a large batch's changes, applied after its redo log (lib/runtime/commit.ts)
       // Log-structured state: a batch's changes are a log entry (its parts written together; lib/runtime/log-commit.ts).
-      const entries = new Map<string, string[]>();
-      for (const put of puts.filter((p) => p.pk.startsWith('l#'))) entries.set(put.sk.slice(0, put.sk.lastIndexOf('#')), [...(entries.get(put.sk.slice(0, put.sk.lastIndexOf('#'))) ?? []), String(put.attrs.log)]);
+      const entries = new Map<string, Packed[]>();
+      for (const put of puts.filter((p) => p.pk.startsWith('l#'))) entries.set(put.sk.slice(0, put.sk.lastIndexOf('#')), [...(entries.get(put.sk.slice(0, put.sk.lastIndexOf('#'))) ?? []), put.attrs.log as Packed]);
       // Rows of the entry's body by kind (item-codec.ts): state values, whole or as edits, and timers.
       for (const parts of entries.values()) {
-        const body = unpack<ItemsBody>(parts.join(''));
+        const body = unpack<ItemsBody>(joinParts(parts));
         written.buffers += (body.s?.length ?? 0) + (body.sv?.length ?? 0);
         written.timers += body.t?.length ?? 0;
       }

@@ -5,7 +5,7 @@
  * and the end of applying leaves a log that the next batch re-applies, and a zombie cannot
  * commit over a newer checkpoint nor undo it by clearing a reference.
  */
-import { deflateRawSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import type { DeadLetter } from '../../../lib/runtime/dead-letters.ts';
 import { describe, expect, it } from 'vitest';
 import { storedItemSize } from '../../../lib/cost/units.ts';
@@ -35,8 +35,8 @@ function item(i: number, bytes: number): Item {
   const overhead = 'pk'.length + pk.length + 'sk'.length + 'v'.length + 'v'.length;
   return { table: 'state', pk, sk: 'v', attrs: { v: noise(i, bytes - overhead) } };
 }
-/** Bytes of the log as commit.ts stores it: `z` + base64 of the deflated JSON. */
-const packedBytes = (log: { puts: Item[]; deletes: ItemKey[] }) => 1 + deflateRawSync(JSON.stringify(log), { level: 1 }).toString('base64').length;
+/** Bytes of the log as commit.ts stores it: a format byte + the JSON, Brotli quality 5 (lib/state/packing.ts). */
+const packedBytes = (log: { puts: Item[]; deletes: ItemKey[] }) => 1 + brotliCompressSync(JSON.stringify(log), { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } }).length;
 const items = (n: number, bytes: number) => Array.from({ length: n }, (_, i) => item(i, bytes));
 const keyOf = ({ table, pk, sk }: Item): ItemKey => ({ table, pk, sk });
 
@@ -91,14 +91,14 @@ describe('commitCosts: the write units of each way, by hand', () => {
     expect(choosePath(costs)).toBe('atomic');
   });
 
-  it('fifty small changes: 2 × 51 in a transaction; their 4.6 KB packed log inline costs 5 + 50 + 2 × 4, in a part 5 + 1 + 50 + 1', () => {
+  it('fifty small changes: 2 × 51 in a transaction; their 3.3 KB packed log inline costs 4 + 50 + 2 × 3, in a part 4 + 1 + 50 + 1', () => {
     const log = { puts: items(50, 100), deletes: [] };
     const costs = commitCosts(log, cp);
-    expect(Buffer.byteLength(JSON.stringify(log))).toBe(7323); // the JSON, deflated and in base64:
-    expect(packedBytes(log)).toBe(4725);
+    expect(Buffer.byteLength(JSON.stringify(log))).toBe(7323); // the JSON, packed (random base64 values: 6 bits a character):
+    expect(packedBytes(log)).toBe(3429);
     expect(costs.atomic).toBe(102);
-    expect(costs.parts).toBe(5 + 1 + 50 + 1); // the part item: 4725 B of log + its keys and expiry < 5 KB
-    expect(costs.inline).toBe(5 + 50 + 2 * (5 - 1)); // 307 B of checkpoint + 4725 B of log
+    expect(costs.parts).toBe(4 + 1 + 50 + 1); // the part item: 3429 B of log + its keys and expiry < 4 KB
+    expect(costs.inline).toBe(4 + 50 + 2 * (4 - 1)); // 307 B of checkpoint + 3429 B of log
     expect(choosePath(costs)).toBe('parts');
   });
 
@@ -127,7 +127,7 @@ describe('commitBatch: every way is crash-atomic', () => {
     ['a transaction', [item(0, 1000)], 'atomic'],
     ['a log inline in the checkpoint', [item(0, 100), item(1, 100)], 'inline'],
     ['a log in parts', items(50, 100), 'parts'],
-    ['a log in several parts', items(400, 1000), 'parts'],
+    ['a log in several parts', items(500, 1000), 'parts'],
   ];
   for (const [name, puts, way] of cases) {
     it(`${name}: committed and applied; a crash mid-apply is completed by the next batch's replay`, async () => {
