@@ -5,7 +5,7 @@
  * platform log lines, and the handler's metrics document per batch, lib/runtime/metrics.ts).
  */
 import type { MetricsLevel } from '../plan/graph.ts';
-import { STAGE_METRICS } from '../runtime/metrics.ts';
+import { ON_OCCURRENCE, STAGE_METRICS } from '../runtime/metrics.ts';
 import type { ActorCounts } from './meter.ts';
 import type { Prices } from './model.ts';
 
@@ -73,13 +73,21 @@ export function lambdaDollars(a: ActorCounts, o: LambdaPricing, prices: Prices):
 }
 
 /**
- * The custom metrics of `stages` stage handlers, per hour: each name of the level (lib/runtime/metrics.ts) per stage.
+ * The custom metrics of the stage handlers, per hour: each name of the level
+ * (lib/runtime/metrics.ts) per stage — those published only on occurrence where the stage's run
+ * counted any (billed then as if every hour had one: a run does not tell the hours apart).
  *
  * @example
  * ```ts
- * metricsPerHour(3, 'basic', PRICES); // 3 × 5 × $0.30 / 730 h
+ * metricsPerHour([emptyActor(), emptyActor(), emptyActor()], 'basic', PRICES); // 3 stages × 3 always published × $0.30 / 730 h
  * ```
  */
-export function metricsPerHour(stages: number, level: MetricsLevel, prices: Prices): number {
-  return (stages * STAGE_METRICS[level].length * prices.cloudWatchMetricMonth) / prices.hoursPerMonth;
+export function metricsPerHour(stages: readonly Pick<ActorCounts, 'occurrences'>[], level: MetricsLevel, prices: Prices): number {
+  let metrics = 0;
+  for (const stage of stages) {
+    for (const name of STAGE_METRICS[level]) {
+      if (!ON_OCCURRENCE.has(name) || stage.occurrences[name as keyof ActorCounts['occurrences']] > 0) metrics += 1;
+    }
+  }
+  return (metrics * prices.cloudWatchMetricMonth) / prices.hoursPerMonth;
 }

@@ -47,6 +47,8 @@ export interface ActorCounts {
   sinkPuts: PutCounts;
   /** Write units of DynamoDB sinks (BatchWriteItem). */
   sinkWriteUnits: number;
+  /** What the metrics published only on occurrence counted (lib/runtime/metrics.ts ON_OCCURRENCE): dead letters, late records, batches asked for again. */
+  occurrences: { DeadLetters: number; LateRecords: number; BatchFailures: number };
 }
 
 export interface MeterCounts {
@@ -60,6 +62,7 @@ const emptyPuts = (): PutCounts => ({ requests: 0, records: 0, bytes: 0, billedK
 export const emptyActor = (): ActorCounts => ({
   invocations: 0, measuredMs: 0, billedMs: 0, recordsRead: 0, bytesRead: 0, readBilledKb: 0, events: 0,
   dynamo: { requests: 0, readUnits: 0, writeUnits: 0, byKind: {} }, streamPutRequests: 0, sinkPuts: emptyPuts(), sinkWriteUnits: 0,
+  occurrences: { DeadLetters: 0, LateRecords: 0, BatchFailures: 0 },
 });
 
 function addRecord(c: PutCounts, bytes: number): void {
@@ -120,7 +123,15 @@ export class CostMeter {
 
   /** What a batch of the current actor reported. */
   batch(result: BatchResult): void {
-    this.actor().events += result.dataIn;
+    const c = this.actor();
+    c.events += result.dataIn;
+    c.occurrences.DeadLetters += result.deadLetters;
+    c.occurrences.LateRecords += result.late;
+  }
+
+  /** An invocation of `actor` that asked for (part of) its batch again. */
+  retry(actor: string): void {
+    this.actor(actor).occurrences.BatchFailures += 1;
   }
 
   counts(): MeterCounts {

@@ -149,7 +149,7 @@ export function priceProcessing(run: CostRun, options: ProcessingOptions = {}): 
   const environmentsPerHour = environments * (60 / run.recycleMinutes);
   const init = environmentsPerHour * gbSeconds(o.initMs, o.memoryMb) * prices.lambdaGbSecond;
   const projectedRestores = projectedRestoreUnitsPerHour(run) * prices.dynamoReadUnit;
-  const metrics = metricsPerHour(run.stages.length, o.metrics, prices);
+  const metrics = metricsPerHour(run.stages.map((s) => run.counts.actors[s.id] ?? emptyActor()), o.metrics, prices);
   const fixed = { streams: streamHours, sweep: sweep.perHour, init, metrics, projectedRestores, total: streamHours + sweep.perHour + init + metrics + projectedRestores };
 
   const perEvent = (d: ProcessingDollars) => (events === 0 ? 0 : d.total / events + storage.perHour / (rate * 3600));

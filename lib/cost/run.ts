@@ -322,6 +322,7 @@ function meteredInvoker(pools: Map<string, EnvironmentPool>, meter: CostMeter): 
     const started = performance.now();
     const response = await meter.run(actor, () => handler(event));
     meter.invocation(actor, counted, performance.now() - started);
+    if (response.batchItemFailures.length > 0) meter.retry(actor);
     return { retryFrom: response.batchItemFailures[0]?.itemIdentifier };
   };
 }

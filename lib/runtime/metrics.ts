@@ -16,13 +16,21 @@ import type { BatchResult } from './batch.ts';
  * What each level publishes. Every metric name is a custom metric CloudWatch bills by the month
  * ($0.30 each, per stage: its dimensions), so `basic` (the default) keeps what Lambda does not
  * already give for free — Lambda's own metrics have the batch latency (Duration), the iterator
- * age (IteratorAge) and the invocations that threw (Errors).
+ * age (IteratorAge) and the invocations that threw (Errors). The metrics of
+ * {@link ON_OCCURRENCE} are published only in batches where they count something.
  */
 export const STAGE_METRICS: Record<MetricsLevel, readonly string[]> = {
   none: [],
   basic: ['DataRecordsIn', 'RecordsOut', 'DeadLetters', 'WatermarkLag', 'BatchFailures'],
   detailed: ['RecordsIn', 'DataRecordsIn', 'RecordsSkipped', 'RecordsOut', 'DeadLetters', 'TimersFired', 'LateRecords', 'StateReads', 'StateWrites', 'BatchLatency', 'IteratorAge', 'WatermarkLag', 'BatchFailures'],
 };
+
+/**
+ * Metrics of trouble, published only when a batch has some (never as zeros): CloudWatch prorates
+ * a custom metric by the hours it receives data, so a healthy stage does not pay for them. An
+ * alarm on one treats missing data as none (`TreatMissingData: notBreaching`).
+ */
+export const ON_OCCURRENCE: ReadonlySet<string> = new Set(['DeadLetters', 'LateRecords', 'BatchFailures']);
 
 /** What the handler measured around one batch, besides the batch's own result. */
 export interface BatchMeasurement {
@@ -72,7 +80,7 @@ export class StageMetrics {
   /** Publishes one batch's metrics (one EMF line). */
   batch(result: BatchResult, m: BatchMeasurement): void {
     if (this.names.size === 0) return;
-    const count = (name: string, value: number) => this.names.has(name) && this.metrics.addMetric(name, MetricUnit.Count, value);
+    const count = (name: string, value: number) => this.names.has(name) && (value > 0 || !ON_OCCURRENCE.has(name)) && this.metrics.addMetric(name, MetricUnit.Count, value);
     const ms = (name: string, value: number) => this.names.has(name) && this.metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, value));
     count('RecordsIn', result.recordsIn);
     count('DataRecordsIn', result.dataIn);
@@ -87,7 +95,7 @@ export class StageMetrics {
     if (m.lastArrival !== undefined) ms('IteratorAge', m.now - m.lastArrival);
     // Only a finite watermark has a lag: -inf before the first event, +inf after the end of input.
     if (result.watermark > MIN_WATERMARK && result.watermark < MAX_WATERMARK) ms('WatermarkLag', m.now - result.watermark);
-    this.metrics.publishStoredMetrics();
+    if (this.metrics.hasStoredMetrics()) this.metrics.publishStoredMetrics();
   }
 
   /** Publishes a failed batch (Lambda delivers it again). */

@@ -27,9 +27,16 @@ describe('lambdaDollars', () => {
 });
 
 describe('metricsPerHour', () => {
-  it('charges each custom metric of the level per stage at $0.30 a month', () => {
-    expect(metricsPerHour(3, 'detailed', PRICES)).toBeCloseTo((3 * 13 * 0.3) / 730, 12);
-    expect(metricsPerHour(3, 'basic', PRICES)).toBeCloseTo((3 * 5 * 0.3) / 730, 12);
-    expect(metricsPerHour(3, 'none', PRICES)).toBe(0);
+  const healthy = () => [emptyActor(), emptyActor(), emptyActor()];
+  it('charges each custom metric of the level per stage at $0.30 a month; trouble metrics only where the run had some', () => {
+    // detailed: 13 names, 3 of them on occurrence (DeadLetters, LateRecords, BatchFailures); basic: 5, 2 on occurrence
+    expect(metricsPerHour(healthy(), 'detailed', PRICES)).toBeCloseTo((3 * 10 * 0.3) / 730, 12);
+    expect(metricsPerHour(healthy(), 'basic', PRICES)).toBeCloseTo((3 * 3 * 0.3) / 730, 12);
+    expect(metricsPerHour(healthy(), 'none', PRICES)).toBe(0);
+    const troubled = healthy();
+    troubled[1].occurrences.DeadLetters = 2; // basic publishes it
+    troubled[2].occurrences.LateRecords = 1; // basic does not have it
+    expect(metricsPerHour(troubled, 'basic', PRICES)).toBeCloseTo(((3 * 3 + 1) * 0.3) / 730, 12);
+    expect(metricsPerHour(troubled, 'detailed', PRICES)).toBeCloseTo(((3 * 10 + 2) * 0.3) / 730, 12);
   });
 });

@@ -86,7 +86,7 @@ describe('priceProcessing', () => {
     expect(p.fixedPerHour.streams).toBeCloseTo(2 * 0.015, 12);
     const sweepPass = LAMBDA_REQUEST + ((1 + 10) / 1000) * 0.5 * GB_SECOND + RRU + (310 / GB) * 0.5; // 1 ms billed + one request, one read unit, its log lines
     expect(p.fixedPerHour.sweep).toBeCloseTo(60 * sweepPass, 12);
-    expect(p.fixedPerHour.metrics).toBeCloseTo((2 * 13 * 0.3) / 730, 12); // the detailed level: 13 custom metrics a stage at $0.30 a month
+    expect(p.fixedPerHour.metrics).toBeCloseTo((2 * 10 * 0.3) / 730, 12); // the detailed level: 13 custom metrics a stage at $0.30 a month, 3 only on occurrence (none here)
     expect(priceProcessing(handRun(), { metrics: false }).fixedPerHour.metrics).toBe(0);
     expect(p.fixedPerHour.init).toBeCloseTo((2 + 3 + 1) * 4 * 0.4 * 0.5 * GB_SECOND, 12); // 6 environments recycled 4 times an hour
     expect(p.fixedPerHour.projectedRestores).toBe(0); // the per-key backend reports no held state
