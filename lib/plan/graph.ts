@@ -60,7 +60,12 @@ export interface JobOptions {
   maxParallelism?: number;
   /** DynamoDB partitions per stage over which timers are spread (default 4). */
   timerPartitions?: number;
-  /** Records per Lambda invocation (default 100). */
+  /**
+   * Records per Lambda invocation, at most (default 1,000: a Kinesis shard takes at most 1,000
+   * records a second and Lambda polls it about once a second, so a steady shard's second is one
+   * invocation, one checkpoint and one log entry instead of ten; a batch is no later for it —
+   * one goes out as soon as a poll finds records).
+   */
   batchSize?: number;
   /**
    * When every source has seen no record for its `withIdleness` time, the sweep advances the
@@ -167,7 +172,7 @@ export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
   parallelism: 1,
   maxParallelism: 128,
   timerPartitions: 4,
-  batchSize: 100,
+  batchSize: 1000,
   idleWatermarkAdvance: false,
   functionRetries: 2,
   maximumBatchingWindowInSeconds: 0,

@@ -12,6 +12,7 @@ import { MemoryStore } from '../../../lib/state/memory-store.ts';
 import type { CommitRequest, Item, ItemKey } from '../../../lib/state/store.ts';
 import { generateOrderJoin } from '../../scenario/order-join/generator.ts';
 import { compareLines, expectedOrderLines, type OrderLine } from '../../scenario/order-join/oracle.ts';
+import { CHAOS_BATCH_SIZE, withBatchSize } from '../support/batch-size.ts';
 import { stateDump } from '../support/state-items.ts';
 
 const { orders, details } = generateOrderJoin({ seed: 5, orders: 300 });
@@ -28,14 +29,8 @@ const SMALL_BATCHES = 5;
 
 async function run(chaos?: { probability: number; seed: number }, batchSize?: number) {
   let late = 0;
-  const saved = orderJoin.graph.options.batchSize;
-  if (batchSize !== undefined) orderJoin.graph.options.batchSize = batchSize;
-  try {
-    const r = await replayInMemory(orderJoin, inputs, { chaos, onBatch: (b) => b.stage === JOIN_STAGE && (late += b.late) });
-    return { ...r, late };
-  } finally {
-    orderJoin.graph.options.batchSize = saved;
-  }
+  const r = await withBatchSize(orderJoin, batchSize, () => replayInMemory(orderJoin, inputs, { chaos, onBatch: (b) => b.stage === JOIN_STAGE && (late += b.late) }));
+  return { ...r, late };
 }
 
 /** The join's state items (its buffers: s#order-lines#<key>) and its timers (t#order-lines#<partition>), whichever backend keeps them. */
@@ -96,8 +91,8 @@ describe('order-join in memory', () => {
     expect(written.timers).toBeGreaterThan(orders.length / 2);
   });
 
-  for (const [seed, batchSize] of [[1, undefined], [2, undefined], [1, SMALL_BATCHES], [2, SMALL_BATCHES]]) {
-    it(`under chaos 0.2 (seed ${seed}, batch size ${batchSize ?? 'of the job'}): the same lines, and no join state left`, async () => {
+  for (const [seed, batchSize] of [[1, CHAOS_BATCH_SIZE], [2, CHAOS_BATCH_SIZE], [1, SMALL_BATCHES], [2, SMALL_BATCHES]]) {
+    it(`under chaos 0.2 (seed ${seed}, batch size ${batchSize}): the same lines, and no join state left`, async () => {
       const result = await run({ probability: 0.2, seed: seed! }, batchSize);
       const { sinks, deadLetters, chaos } = result;
       expect(Object.values(chaos ?? {}).reduce((n, x) => n + (x ?? 0), 0)).toBeGreaterThan(0);

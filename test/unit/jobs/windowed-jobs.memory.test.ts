@@ -17,6 +17,7 @@ import { expectedHotItems } from '../../scenario/hot-items/oracle.ts';
 import { checkHourlyStream, expectedHourlyFinals } from '../../scenario/hourly-uv/oracle.ts';
 import { generatePurchases } from '../../scenario/purchases/generator.ts';
 import { expectedUvSliding } from '../../scenario/uv-sliding/oracle.ts';
+import { CHAOS_BATCH_SIZE, withBatchSize } from '../support/batch-size.ts';
 
 const purchases = generatePurchases({ seed: 5, events: 400, users: 120, items: 25, spanMs: 2 * 3_600_000 });
 const lines = purchases.map((p) => JSON.stringify(p));
@@ -58,7 +59,8 @@ describe('scenario jobs in memory (windows, side outputs)', () => {
     });
     for (const seed of [1, 2]) {
       it(`${c.name} under chaos 0.2 (seed ${seed}) too`, async () => {
-        const { sinks, chaos } = await c.run({ probability: 0.2, seed });
+        const job = { 'hourly-uv': hourlyUv, 'uv-sliding': uvSliding, 'hot-items': hotItems, 'anti-crawler': antiCrawler, 'cdc-split': cdcSplit }[c.name]!;
+        const { sinks, chaos } = await withBatchSize(job, CHAOS_BATCH_SIZE, () => c.run({ probability: 0.2, seed }));
         expect(Object.values(chaos ?? {}).reduce((n, x) => n + (x ?? 0), 0)).toBeGreaterThan(0);
         c.check(sinks);
       });

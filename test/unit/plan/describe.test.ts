@@ -31,12 +31,12 @@ const internalStreamLine = (lines: string[]) => lines.find((l) => l.startsWith('
 describe('describePlan', () => {
   it('shows the batching window of the stages that have one', () => {
     expect(text({}, { batchingWindowSeconds: 20 }).filter((l) => l.startsWith('  reads'))).toEqual([
-      '  reads   t-describe-source-in (1 shard, batch 100)',
-      '  reads   t-describe-pass (2 shards, batch 100, window 20 s)',
+      '  reads   t-describe-source-in (1 shard, batch 1000)',
+      '  reads   t-describe-pass (2 shards, batch 1000, window 20 s)',
     ]);
     expect(text({ maximumBatchingWindowInSeconds: 4 }).filter((l) => l.startsWith('  reads'))).toEqual([
-      '  reads   t-describe-source-in (1 shard, batch 100, window 4 s)',
-      '  reads   t-describe-pass (2 shards, batch 100, window 4 s)',
+      '  reads   t-describe-source-in (1 shard, batch 1000, window 4 s)',
+      '  reads   t-describe-pass (2 shards, batch 1000, window 4 s)',
     ]);
   });
 

@@ -34,7 +34,7 @@ describe('toServerless', () => {
     expect(lambdaFunctions(planJob(job().graph))).toEqual(['sourceIn', 'pass', 'sweep']);
     for (const fn of ['sourceIn', 'pass']) {
       expect(mapping(sls, fn)).toMatchObject({
-        batchSize: 100, batchWindow: 0, parallelizationFactor: 1, bisectBatchOnFunctionError: false,
+        batchSize: 1000, batchWindow: 0, parallelizationFactor: 1, bisectBatchOnFunctionError: false,
         maximumRetryAttempts: -1, maximumRecordAgeInSeconds: -1, startingPosition: 'TRIM_HORIZON', functionResponseType: 'ReportBatchItemFailures',
       });
     }
