@@ -22,7 +22,7 @@
  * without losing state (docs/design-decisions.md, "Log-structured state").
  */
 import { DEFAULT_CHANGELOG_OPTIONS, type ChangelogOptions } from '../plan/graph.ts';
-import { encodeChanges, writeEntry, type Changes } from '../state/log/changelog.ts';
+import { encodeChanges, heldTimers, writeEntry, type Changes } from '../state/log/changelog.ts';
 import { isSelfContained, ownSegment, type StateLineage } from '../state/log/lineage.ts';
 import type { ShardState } from '../state/log/shard-state.ts';
 import type { ShardLayout } from '../state/log/layout.ts';
@@ -67,7 +67,7 @@ export async function commitToLog(store: KeyValueStore, c: LogCommit): Promise<{
   // The items deleted, as the state holds them (a timer's entry spells it by its fields); deletes of absent items change nothing.
   const deleted = c.changes.deletes.flatMap((key) => state.get(key) ?? []);
   const changes = { puts: c.changes.puts, deletes: deleted.map(({ table, pk, sk }) => ({ table, pk, sk })) };
-  const packed = changes.puts.length + deleted.length > 0 ? encodeChanges(layout, changes.puts, deleted, (key) => state.get(key)) : undefined;
+  const packed = changes.puts.length + deleted.length > 0 ? encodeChanges(layout, changes.puts, deleted, (key) => state.get(key), heldTimers(state, layout)) : undefined;
   const materialize = dueForSnapshot(lineage, layout.shard, packed?.length ?? 0, c.wallClock, policy);
   state.apply(changes.puts, changes.deletes);
   if (materialize) {

@@ -9,7 +9,7 @@
 import { NATIVE_TTL_ATTRIBUTE } from '../ttl.ts';
 import { chunk, joinParts, pack, packedAttribute, unpack, type Packed } from '../packing.ts';
 import type { Attributes, Item, ItemKey, KeyValueStore } from '../store.ts';
-import { decodeItems, encodeItems, type ItemBefore, type ItemsBody } from './item-codec.ts';
+import { decodeItems, encodeItems, type ItemBefore, type ItemsBody, type TimersBefore } from './item-codec.ts';
 import type { ShardState } from './shard-state.ts';
 import type { ShardLayout } from './layout.ts';
 import { entryId, inRange, logPartition, versionOfEntry, versionPart, type HexRange, type LogSegment } from './lineage.ts';
@@ -32,12 +32,12 @@ export interface Changes {
  * decodeChanges(layout, encodeChanges(layout, puts, deletedItems)); // { puts, deletes: the deleted items' keys }
  * ```
  */
-export function encodeChanges(layout: ShardLayout, puts: readonly Item[], deleted: readonly Item[], before?: ItemBefore): Packed {
-  return pack(encodeItems(layout, puts.map((i) => ({ ...i, attrs: withoutNativeTtl(i.attrs) })), deleted, before));
+export function encodeChanges(layout: ShardLayout, puts: readonly Item[], deleted: readonly Item[], before?: ItemBefore, timersBefore?: TimersBefore): Packed {
+  return pack(encodeItems(layout, puts.map((i) => ({ ...i, attrs: withoutNativeTtl(i.attrs) })), deleted, before, timersBefore));
 }
 
 /** The changes of an entry (those `keep` accepts), its edited values made from the items `before` gives: the items as they were when it was written. */
-export function decodeChanges(layout: ShardLayout, packed: Packed | string, options: { before?: ItemBefore; keep?: (item: Item) => boolean } = {}): Changes {
+export function decodeChanges(layout: ShardLayout, packed: Packed | string, options: { before?: ItemBefore; timersBefore?: TimersBefore; keep?: (item: Item) => boolean } = {}): Changes {
   return decodeItems(layout, unpack<ItemsBody>(packed), options);
 }
 
@@ -51,8 +51,21 @@ export function decodeChanges(layout: ShardLayout, packed: Packed | string, opti
  */
 export function applyEntry(state: ShardState, layout: ShardLayout, packed: Packed | string, range?: HexRange): void {
   const keep = range ? (item: Item) => inRange(item, range, layout.statePrefix) : undefined;
-  const changes = decodeChanges(layout, packed, { before: (key) => state.get(key), keep });
+  const changes = decodeChanges(layout, packed, { before: (key) => state.get(key), timersBefore: heldTimers(state, layout), keep });
   state.apply(changes.puts, changes.deletes);
+}
+
+/**
+ * The timers a shard's state holds, for an entry's fired ranges (item-codec.ts): what the writer
+ * of an entry and every reader applying it see of the state before it.
+ *
+ * @example
+ * ```ts
+ * encodeChanges(layout, puts, deleted, (key) => state.get(key), heldTimers(state, layout));
+ * ```
+ */
+export function heldTimers(state: ShardState, layout: ShardLayout): TimersBefore {
+  return (domain, upTo, limit) => state.timersUpTo(layout.timers, domain, upTo, limit);
 }
 
 /** The attributes a state item keeps in memory, in the log and in snapshots. */

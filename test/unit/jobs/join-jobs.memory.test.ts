@@ -74,11 +74,11 @@ describe('order-join in memory', () => {
       // Log-structured state: a batch's changes are a log entry (its parts written together; lib/runtime/log-commit.ts).
       const entries = new Map<string, Packed[]>();
       for (const put of puts.filter((p) => p.pk.startsWith('l#'))) entries.set(put.sk.slice(0, put.sk.lastIndexOf('#')), [...(entries.get(put.sk.slice(0, put.sk.lastIndexOf('#'))) ?? []), put.attrs.log as Packed]);
-      // Rows of the entry's body by kind (item-codec.ts): state values, whole or as edits, and timers.
+      // Rows of the entry's body by kind (item-codec.ts): state values, whole or as edits, and timers (grouped by time).
       for (const parts of entries.values()) {
         const body = unpack<ItemsBody>(joinParts(parts));
         written.buffers += (body.s?.length ?? 0) + (body.sv?.length ?? 0);
-        written.timers += body.t?.length ?? 0;
+        written.timers += (body.t?.length ?? 0) + (body.tg ?? []).reduce((n, [, , , keys]) => n + keys.length, 0);
       }
       return writeBatch.call(this, puts, deletes);
     };

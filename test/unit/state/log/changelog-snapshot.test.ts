@@ -7,7 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hashKeyHex, hashKeyOf, keyGroupOf } from '../../../../lib/plan/partitioning.ts';
-import { applyEntry, decodeChanges, encodeChanges, readSegment, writeEntry } from '../../../../lib/state/log/changelog.ts';
+import { applyEntry, decodeChanges, encodeChanges, heldTimers, readSegment, writeEntry } from '../../../../lib/state/log/changelog.ts';
+import type { ItemsBody } from '../../../../lib/state/log/item-codec.ts';
+import { unpack } from '../../../../lib/state/packing.ts';
 import { ShardState } from '../../../../lib/state/log/shard-state.ts';
 import { inheritLineage, inRange, type HexRange, type StateLineage } from '../../../../lib/state/log/lineage.ts';
 import { readSnapshot, writeSnapshot } from '../../../../lib/state/log/snapshot.ts';
@@ -33,6 +35,49 @@ describe('changelog entries', () => {
     const packed = encodeChanges(layout, [stateItem('a', '1', { exp: 5, expiresAt: 99 }), timer, other], gone);
     const key = ({ table, pk, sk }: Item) => ({ table, pk, sk });
     expect(decodeChanges(layout, packed)).toEqual({ puts: [stateItem('a', '1', { exp: 5 }), timer, other], deletes: gone.map(key) });
+  });
+
+  describe('timers a batch fired', () => {
+    const E = (key: string, ts: number) => timerItem(layout.timers, { key, namespace: '-', ts, domain: 'E' });
+    const P = (key: string, ts: number) => timerItem(layout.timers, { key, namespace: '-', ts, domain: 'P' });
+    const keys = Array.from({ length: 40 }, (_, i) => `"spu-${i}"`);
+    const held = () => {
+      const state = new ShardState(0);
+      state.apply([...keys.map((k) => E(k, 5_000)), ...keys.map((k) => E(k, 10_000)), E('"late"', 7_000), P('"p"', 1), P('"q"', 2)], []);
+      return state;
+    };
+    const idOf = (i: Item) => `${i.pk}|${i.sk}`;
+    /** Writes the batch's changes on one copy and applies the entry on another: both must hold the same items. */
+    const roundTrip = (puts: Item[], deleted: Item[]) => {
+      const writer = held();
+      const packed = encodeChanges(layout, puts, deleted, (k) => writer.get(k), heldTimers(writer, layout));
+      writer.apply(puts, deleted);
+      const reader = held();
+      applyEntry(reader, layout, packed);
+      expect([...reader.items()].map(idOf)).toEqual([...writer.items()].map(idOf));
+      return unpack<ItemsBody>(packed);
+    };
+
+    it('every timer up to the latest fired is recorded as that time, not listed; new timers are grouped by time', () => {
+      const fired = [...keys.map((k) => E(k, 5_000)), E('"late"', 7_000)];
+      const body = roundTrip(keys.map((k) => E(k, 15_000)), fired);
+      expect(body.tf).toEqual([['E', 7_000]]);
+      expect(body.tdg).toBeUndefined();
+      expect(body.tg).toEqual([['-', 15_000, 'E', keys]]);
+    });
+
+    it('lists them when a timer up to that time stays (deleted out of order), and per domain', () => {
+      // "late" (7,000) stays while the 10,000s go: the range would take it too.
+      const body = roundTrip([], [...keys.map((k) => E(k, 10_000)), P('"p"', 1), P('"q"', 2)]);
+      expect(body.tf).toEqual([['P', 2]]);
+      expect(body.tdg?.flatMap(([, , , ks]) => ks)).toEqual(keys);
+    });
+
+    it('a reader without the held timers refuses an entry with a fired range', () => {
+      const writer = held();
+      const packed = encodeChanges(layout, [], [P('"p"', 1), P('"q"', 2)], (k) => writer.get(k), heldTimers(writer, layout));
+      expect(() => decodeChanges(layout, packed)).toThrow(/timers held before it are not given/);
+    });
   });
 
   it('are read along the chain from the head: entries of attempts that never committed are skipped', async () => {
