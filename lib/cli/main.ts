@@ -43,6 +43,7 @@ export function buildCli(): Command {
     .option('--quiet', 'print nothing but errors')
     .option('--chaos <probability>', 'crash and retry at random points of the batch lifecycle; results must not change')
     .option('--seed <n>', 'seed of --chaos', '1')
+    .option('--batch-size <n>', "records per invocation at most (default: the job's batchSize, 1000); smaller batches give --chaos more batch boundaries to strike")
     .action((name: string, opts) => replayCommand(name, opts));
 
   program

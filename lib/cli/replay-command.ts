@@ -15,6 +15,8 @@ export interface ReplayCommandOptions {
   /** Crash probability per batch (see lib/runtime/chaos.ts); the outputs must not change. */
   chaos?: string;
   seed?: string;
+  /** Records per invocation at most, instead of the job's `batchSize` (smaller batches: more batch boundaries for --chaos to strike). */
+  batchSize?: string;
 }
 
 /**
@@ -26,6 +28,7 @@ export async function replayCommand(jobName: string, options: ReplayCommandOptio
   const started = Date.now();
   const say = (m: string) => options.quiet || console.error(m);
   const { job } = await loadJob(jobName);
+  if (options.batchSize !== undefined) job.graph.options.batchSize = parseBatchSize(options.batchSize);
   const inputs = await readInputs(options.input);
   await mkdir(options.out, { recursive: true });
   await withLocalStack({ say }, async (endpoints) => {
@@ -45,4 +48,11 @@ export async function replayCommand(jobName: string, options: ReplayCommandOptio
     const counts = await Promise.all(sinks.map(async (s) => `${s}=${(await readFile(join(options.out, `${s}.jsonl`), 'utf8')).split('\n').filter(Boolean).length}`));
     say(`replay of ${job.name} done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${counts.join(' ')} dead-letter=${deadLetters.length} (in ${options.out})`);
   });
+}
+
+/** A `--batch-size`: a whole number of records from 1 to Lambda's 10,000. */
+function parseBatchSize(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new Error(`--batch-size takes a whole number of records from 1 to 10000, got "${value}"`);
+  return n;
 }

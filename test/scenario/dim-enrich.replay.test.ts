@@ -20,7 +20,7 @@ describe('eddy replay dim-enrich', () => {
   }, 300_000);
 
   it('gives an answer that meets the contract under --chaos 0.2', async () => {
-    const run = await replayCli('dim-enrich', inputs, ['--chaos', '0.2', '--seed', '5']);
+    const run = await replayCli('dim-enrich', inputs, ['--chaos', '0.2', '--seed', '5', '--batch-size', '100']);
     expect(Object.values(run.chaosCounts()).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(await run.read('dead-letter')).toEqual([]);
     expect(checkDimEnrich(changes, events, await run.read('enriched'), await run.read('unmatched'))).toEqual([]);

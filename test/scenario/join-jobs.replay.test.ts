@@ -78,7 +78,7 @@ describe('eddy replay order-join', () => {
   }, 300_000);
 
   it('under --chaos 0.2 gives the same lines and leaves no join state', async () => {
-    const { run, table } = await replayWithTable(inputs, ['--chaos', '0.2', '--seed', '7']);
+    const { run, table } = await replayWithTable(inputs, ['--chaos', '0.2', '--seed', '7', '--batch-size', '100']);
     expect(Object.values(run.chaosCounts()).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(sorted(await run.read('order-lines'))).toEqual(expected);
     await expectNoJoinState(table);

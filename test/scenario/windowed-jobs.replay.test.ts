@@ -53,7 +53,7 @@ describe('eddy replay of the windowed jobs and cdc-split', () => {
     }, 300_000);
 
     it(`${job} under --chaos 0.2 gives the same lines`, async () => {
-      const run = await replayCli(job, inputs, ['--chaos', '0.2', '--seed', '7']);
+      const run = await replayCli(job, inputs, ['--chaos', '0.2', '--seed', '7', '--batch-size', '100']);
       expect(Object.values(run.chaosCounts()).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
       await check(run);
     }, 300_000);
