@@ -72,8 +72,8 @@ describe('priceProcessing', () => {
     const sourceMs = 2000 * cpu + 0.5 * 3600 + 10_800 * 10;
     const countMs = 10_000 * cpu + 0.5 * 7200 + 21_600 * 10;
     expect(p.variable.lambdaDuration).toBeCloseTo(((sourceMs + countMs) / 1000) * 0.5 * GB_SECOND, 12);
-    // CloudWatch Logs: START/END/REPORT (310 B) and a metrics document (935 B) per invocation, at $0.50/GB
-    expect(p.variable.logs).toBeCloseTo(((10_800 * (310 + 935)) / GB) * 0.5, 12);
+    // CloudWatch Logs: START/END/REPORT (310 B) and a detailed metrics document (820 B) per invocation, at $0.50/GB
+    expect(p.variable.logs).toBeCloseTo(((10_800 * (310 + 820)) / GB) * 0.5, 12);
     expect(p.variable.dynamoReads).toBeCloseTo((3600 + 50_000) * RRU, 12);
     expect(p.variable.dynamoWrites).toBeCloseTo((3600 + 100_000) * WRU, 12);
     expect(p.variable.streams).toBeCloseTo(7200 * 0.014e-6, 12); // PUT payload units of the internal stream only
