@@ -73,7 +73,7 @@ export function naiveCost(events: number): Omit<BatchCost, 'transactional'> {
 
 /**
  * List prices in USD, us-east-1, that the $ estimates use (docs/benchmarks.md names the sources;
- * /work/shared/COST.md): Lambda per request and per GB-second (x86); DynamoDB on-demand per read
+ * /work/shared/COST.md): Lambda per request and per GB-second (arm64, as deployed); DynamoDB on-demand per read
  * and write request unit, and storage per GB-month; Kinesis on-demand per GB retrieved and per
  * GB ingested (each record rounded up to 1 KB), per stream-hour; enhanced fan-out (provisioned
  * mode) per consumer-shard-hour and per GB retrieved; provisioned mode per shard-hour and per
@@ -85,7 +85,8 @@ export function naiveCost(events: number): Omit<BatchCost, 'transactional'> {
  */
 export const PRICES = {
   lambdaRequest: 0.2 / 1e6,
-  lambdaGbSecond: 0.0000166667,
+  /** arm64 (Graviton), as serverless.yml deploys every function; x86_64 is $0.0000166667. */
+  lambdaGbSecond: 0.0000133334,
   dynamoReadUnit: 0.125 / 1e6,
   dynamoWriteUnit: 0.625 / 1e6,
   kinesisOnDemandReadGb: 0.04,

@@ -168,6 +168,7 @@ describe.each(jobs)('serverless package %s', (name) => {
       const props = lambdas.find((l) => l.FunctionName === functionName(fn))!;
       expect(props.Handler).toBe(`dist/${name}/${fn}.${fn}`);
       expect(props.Runtime).toBe('nodejs20.x');
+      expect(props.Architectures).toEqual(['arm64']); // Graviton: what eddy cost prices a GB-second at
       expect((await zipEntries(join(dir, `${fn}.zip`))).sort()).toEqual([`dist/${name}/${fn}.js`, `dist/${name}/package.json`].sort());
     }
     // Each bundle loads in plain Node (as Lambda loads it) and exports its handler, and only that.

@@ -20,7 +20,7 @@ describe('lambdaDollars', () => {
     const o = { memoryMb: 1024, ioMs: 0, requestMs: 0, metrics: 'detailed' as const };
     const d = lambdaDollars(actor, o, PRICES);
     expect(d.requests).toBeCloseTo(100 * 0.2e-6, 15);
-    expect(d.duration).toBeCloseTo((Math.max(100, 40 * (1769 / 1024) + 50) / 1000) * 1 * 0.0000166667, 15);
+    expect(d.duration).toBeCloseTo((Math.max(100, 40 * (1769 / 1024) + 50) / 1000) * 1 * 0.0000133334, 15);
     expect(d.logs).toBeCloseTo((100 * (310 + 820) * 0.5) / 2 ** 30, 15);
     expect(lambdaDollars(actor, { ...o, metrics: 'none' as const }, PRICES).logs).toBeCloseTo((100 * 310 * 0.5) / 2 ** 30, 15);
   });

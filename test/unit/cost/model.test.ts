@@ -21,7 +21,7 @@ describe('readPathCost', () => {
   it('prices invocations, duration, checkpoints, on-demand reads and enhanced fan-out separately', () => {
     const c = readPathCost({ invocations: 10_000, lambdaMs: 200_000, memoryMb: 512, bytesRead: 2 ** 30, consumers: 4, shardHours: 0.5 });
     expect(c.lambdaRequests).toBeCloseTo(0.002, 10); // 10k × $0.20/M
-    expect(c.lambdaDuration).toBeCloseTo(200 * 0.5 * 0.0000166667, 10); // 200 s at 0.5 GB
+    expect(c.lambdaDuration).toBeCloseTo(200 * 0.5 * 0.0000133334, 10); // 200 s at 0.5 GB
     expect(c.checkpoints).toBeCloseTo(10_000 * (0.125 + 0.625) / 1e6, 10); // 1 RRU + 1 WRU each
     expect(c.kinesisOnDemandReads).toBeCloseTo(0.04, 10); // 1 GB
     expect(c.enhancedFanOut).toBeCloseTo(4 * 0.5 * 0.015 + 0.013, 10);

@@ -12,7 +12,7 @@ import type { EnvironmentStats } from '../../../lib/cost/environments.ts';
 const GB = 2 ** 30;
 const HOUR = 3_600_000;
 const LAMBDA_REQUEST = 0.2e-6;
-const GB_SECOND = 0.0000166667;
+const GB_SECOND = 0.0000133334; // arm64, as deployed
 const RRU = 0.125e-6;
 const WRU = 0.625e-6;
 
