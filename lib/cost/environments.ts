@@ -11,6 +11,7 @@
  */
 import type { Job } from '../api/job.ts';
 import type { PlanStage } from '../plan/plan.ts';
+import { metricsDue, troubled } from '../runtime/metrics.ts';
 import type { BatchResult } from '../runtime/batch.ts';
 import { createStageHandler, type StageHandler } from '../runtime/handler.ts';
 import type { RuntimeServices } from '../runtime/task.ts';
@@ -59,6 +60,8 @@ interface Environment {
   /** 0 for the first environment of a slot, then one more per recycling. */
   generation: number;
   held: Map<string, { bytes: number; items: number }>;
+  /** Simulated time of the environment's last metrics document (lib/runtime/metrics.ts). */
+  lastMetricsFlush?: number;
 }
 
 export interface EnvironmentPoolOptions {
@@ -70,6 +73,8 @@ export interface EnvironmentPoolOptions {
   now: () => number;
   /** Every batch result, after the pool has tallied it. */
   onBatch?: (result: BatchResult) => void;
+  /** A batch after which its environment's handler publishes its gathered metrics (one EMF document). */
+  onMetricsDocument?: () => void;
 }
 
 /**
@@ -121,6 +126,11 @@ export class EnvironmentPool {
   }
 
   private tally(env: Environment, result: BatchResult): void {
+    const now = this.options.now();
+    if (metricsDue(env.lastMetricsFlush, now, troubled(result))) {
+      env.lastMetricsFlush = now;
+      this.options.onMetricsDocument?.();
+    }
     const state = result.state;
     if (!state) {
       if (this.stage.stateful) this.stats.batches.unreported += 1;

@@ -2,7 +2,8 @@
  * What a Lambda invocation of eddy is billed for, from what the in-memory run measured: requests;
  * duration — the handler's CPU time scaled to the function's share of a vCPU, plus the waits
  * for AWS requests the run made in memory; and CloudWatch, which every invocation feeds (its
- * platform log lines, and the handler's metrics document per batch, lib/runtime/metrics.ts).
+ * platform log lines, and the handler's metrics: a document per container a minute at most,
+ * gathering each batch's values, lib/runtime/metrics.ts).
  */
 import type { MetricsLevel } from '../plan/graph.ts';
 import { ON_OCCURRENCE, STAGE_METRICS } from '../runtime/metrics.ts';
@@ -20,6 +21,8 @@ export const PLATFORM_LOG_BYTES = 310;
  * each line (time, request id, level: about 70 bytes).
  */
 export const METRICS_DOCUMENT_BYTES: Record<MetricsLevel, number> = { none: 0, basic: 420, detailed: 820 };
+/** What each batch's values add to the document that gathers them (a sample per metric: a comma and a few digits). */
+export const METRICS_VALUE_BYTES: Record<MetricsLevel, number> = { none: 0, basic: 15, detailed: 50 };
 
 const GB = 2 ** 30;
 
@@ -65,7 +68,7 @@ export function billedDurationMs(a: ActorCounts, o: LambdaPricing): number {
  * ```
  */
 export function lambdaDollars(a: ActorCounts, o: LambdaPricing, prices: Prices): LambdaDollars {
-  const logBytes = a.invocations * (PLATFORM_LOG_BYTES + METRICS_DOCUMENT_BYTES[o.metrics]);
+  const logBytes = a.invocations * (PLATFORM_LOG_BYTES + METRICS_VALUE_BYTES[o.metrics]) + a.metricDocuments * METRICS_DOCUMENT_BYTES[o.metrics];
   return {
     requests: a.invocations * prices.lambdaRequest,
     duration: (billedDurationMs(a, o) / 1000) * (o.memoryMb / 1024) * prices.lambdaGbSecond,

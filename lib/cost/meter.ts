@@ -47,6 +47,8 @@ export interface ActorCounts {
   sinkPuts: PutCounts;
   /** Write units of DynamoDB sinks (BatchWriteItem). */
   sinkWriteUnits: number;
+  /** EMF documents the actor's handlers published (a container's first batch, then at most one a minute, trouble at once: lib/runtime/metrics.ts). */
+  metricDocuments: number;
   /** What the metrics published only on occurrence counted (lib/runtime/metrics.ts ON_OCCURRENCE): dead letters, late records, batches asked for again. */
   occurrences: { DeadLetters: number; LateRecords: number; BatchFailures: number };
 }
@@ -61,7 +63,7 @@ const emptyPuts = (): PutCounts => ({ requests: 0, records: 0, bytes: 0, billedK
 /** Counts of an actor that did nothing. @example `emptyActor().invocations // 0` */
 export const emptyActor = (): ActorCounts => ({
   invocations: 0, measuredMs: 0, billedMs: 0, recordsRead: 0, bytesRead: 0, readBilledKb: 0, events: 0,
-  dynamo: { requests: 0, readUnits: 0, writeUnits: 0, byKind: {} }, streamPutRequests: 0, sinkPuts: emptyPuts(), sinkWriteUnits: 0,
+  dynamo: { requests: 0, readUnits: 0, writeUnits: 0, byKind: {} }, streamPutRequests: 0, sinkPuts: emptyPuts(), sinkWriteUnits: 0, metricDocuments: 0,
   occurrences: { DeadLetters: 0, LateRecords: 0, BatchFailures: 0 },
 });
 
@@ -129,9 +131,16 @@ export class CostMeter {
     c.occurrences.LateRecords += result.late;
   }
 
-  /** An invocation of `actor` that asked for (part of) its batch again. */
+  /** An invocation of `actor` that asked for (part of) its batch again (a failure is published at once: a document). */
   retry(actor: string): void {
-    this.actor(actor).occurrences.BatchFailures += 1;
+    const c = this.actor(actor);
+    c.occurrences.BatchFailures += 1;
+    c.metricDocuments += 1;
+  }
+
+  /** A metrics document the current actor's handler published. */
+  metricsDocument(): void {
+    this.actor().metricDocuments += 1;
   }
 
   counts(): MeterCounts {

@@ -46,7 +46,7 @@ export function formatProcessing(p: ProcessingCost): string[] {
   const rows: (string | number)[][] = [
     ['Lambda requests', usd(perHour(p.variable.lambdaRequests))],
     ['Lambda duration (measured CPU × 1,769 MB / memory + wait per AWS request)', usd(perHour(p.variable.lambdaDuration))],
-    ['CloudWatch Logs (every invocation\'s lines, every batch\'s metrics)', usd(perHour(p.variable.logs))],
+    ['CloudWatch Logs (every invocation\'s lines, metrics documents, one a minute per container)', usd(perHour(p.variable.logs))],
     ['DynamoDB reads', usd(perHour(p.variable.dynamoReads))],
     ['DynamoDB writes', usd(perHour(p.variable.dynamoWrites))],
     [`DynamoDB storage (average ${bytes(p.storage.averageBytes)}; log/snapshot/redo kept ${p.storage.retentionDays} d, TTL deletion ${p.storage.ttlLagHours} h late)`, usd(p.storage.perHour)],

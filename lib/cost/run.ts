@@ -164,6 +164,7 @@ export async function runCost(job: Job, inputs: Record<string, string[]>, option
         random: seededRandom(stagePickSeed(options.seed ?? 1, i)),
         now: () => clock.now,
         onBatch: (r) => meter.batch(r),
+        onMetricsDocument: () => meter.metricsDocument(),
       }),
     ]),
   );

@@ -4,7 +4,7 @@ import { billedDurationMs, lambdaDollars, metricsPerHour } from '../../../lib/co
 import { emptyActor } from '../../../lib/cost/meter.ts';
 import { PRICES } from '../../../lib/cost/model.ts';
 
-const actor = { ...emptyActor(), invocations: 100, measuredMs: 40, billedMs: 100, dynamo: { ...emptyActor().dynamo, requests: 300 }, streamPutRequests: 50 };
+const actor = { ...emptyActor(), invocations: 100, measuredMs: 40, billedMs: 100, dynamo: { ...emptyActor().dynamo, requests: 300 }, streamPutRequests: 50, metricDocuments: 10 };
 
 describe('billedDurationMs', () => {
   it('scales the CPU time measured on a full core to the function\'s share of a vCPU, and adds the waits', () => {
@@ -16,12 +16,12 @@ describe('billedDurationMs', () => {
 });
 
 describe('lambdaDollars', () => {
-  it('prices requests, GB-seconds and the log lines of every invocation, with or without metrics documents', () => {
+  it('prices requests, GB-seconds, the log lines of every invocation and the metrics documents (each gathering its batches\' values), with or without metrics', () => {
     const o = { memoryMb: 1024, ioMs: 0, requestMs: 0, metrics: 'detailed' as const };
     const d = lambdaDollars(actor, o, PRICES);
     expect(d.requests).toBeCloseTo(100 * 0.2e-6, 15);
     expect(d.duration).toBeCloseTo((Math.max(100, 40 * (1769 / 1024) + 50) / 1000) * 1 * 0.0000133334, 15);
-    expect(d.logs).toBeCloseTo((100 * (310 + 820) * 0.5) / 2 ** 30, 15);
+    expect(d.logs).toBeCloseTo(((100 * (310 + 50) + 10 * 820) * 0.5) / 2 ** 30, 15); // 100 batches' lines and values, 10 documents
     expect(lambdaDollars(actor, { ...o, metrics: 'none' as const }, PRICES).logs).toBeCloseTo((100 * 310 * 0.5) / 2 ** 30, 15);
   });
 });

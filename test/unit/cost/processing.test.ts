@@ -32,9 +32,9 @@ function handRun(overrides: { mode?: 'provisioned' | 'on-demand'; heldBytes?: Re
       int: { requests: 3600, records: 7200, bytes: 7200 * 2048, billedKb: 7200 * 2, payloadUnits: 7200 },
     },
     actors: {
-      'source-events': actor({ invocations: 3600, measuredMs: 2000, billedMs: 3600, streamPutRequests: 3600, readBilledKb: 360_000, dynamo: { requests: 7200, readUnits: 3600, writeUnits: 3600, byKind: { checkpoint: { readUnits: 3600, writeUnits: 3600 } } } }),
+      'source-events': actor({ invocations: 3600, metricDocuments: 120, measuredMs: 2000, billedMs: 3600, streamPutRequests: 3600, readBilledKb: 360_000, dynamo: { requests: 7200, readUnits: 3600, writeUnits: 3600, byKind: { checkpoint: { readUnits: 3600, writeUnits: 3600 } } } }),
       count: actor({
-        invocations: 7200, measuredMs: 10_000, billedMs: 14_400, readBilledKb: 7200 * 2, sinkPuts: { requests: 7200, records: 360_000, bytes: 0, billedKb: 360_000, payloadUnits: 360_000 },
+        invocations: 7200, metricDocuments: 180, measuredMs: 10_000, billedMs: 14_400, readBilledKb: 7200 * 2, sinkPuts: { requests: 7200, records: 360_000, bytes: 0, billedKb: 360_000, payloadUnits: 360_000 },
         dynamo: { requests: 14_400, readUnits: 50_000, writeUnits: countWrites, byKind: { state: { readUnits: 40_000, writeUnits: countWrites - 20_000 }, checkpoint: { readUnits: 10_000, writeUnits: 20_000 } } },
       }),
       '(sweep)': actor({ invocations: 60, billedMs: 60, dynamo: { requests: 60, readUnits: 60, writeUnits: 0, byKind: { checkpoint: { readUnits: 60, writeUnits: 0 } } } }),
@@ -72,8 +72,8 @@ describe('priceProcessing', () => {
     const sourceMs = 2000 * cpu + 0.5 * 3600 + 10_800 * 10;
     const countMs = 10_000 * cpu + 0.5 * 7200 + 21_600 * 10;
     expect(p.variable.lambdaDuration).toBeCloseTo(((sourceMs + countMs) / 1000) * 0.5 * GB_SECOND, 12);
-    // CloudWatch Logs: START/END/REPORT (310 B) and a detailed metrics document (820 B) per invocation, at $0.50/GB
-    expect(p.variable.logs).toBeCloseTo(((10_800 * (310 + 820)) / GB) * 0.5, 12);
+    // CloudWatch Logs: START/END/REPORT (310 B) and the detailed values (50 B) per invocation, a document (820 B) per environment a minute (2 + 3 environments, an hour), at $0.50/GB
+    expect(p.variable.logs).toBeCloseTo(((10_800 * (310 + 50) + 300 * 820) / GB) * 0.5, 12);
     expect(p.variable.dynamoReads).toBeCloseTo((3600 + 50_000) * RRU, 12);
     expect(p.variable.dynamoWrites).toBeCloseTo((3600 + 100_000) * WRU, 12);
     expect(p.variable.streams).toBeCloseTo(7200 * 0.014e-6, 12); // PUT payload units of the internal stream only

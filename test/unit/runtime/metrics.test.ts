@@ -1,6 +1,8 @@
 /**
- * The stage handler's metrics: one CloudWatch EMF document per batch on stdout, with the
- * stage as a dimension and the counts of what the batch did; nothing at all outside Lambda.
+ * The stage handler's metrics: CloudWatch EMF documents on stdout, with the stage as a
+ * dimension and the counts of what the batches did — a container's first batch at once, then
+ * at most one document a minute with every batch's values, trouble at once; nothing at all
+ * outside Lambda.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import job from '../../../functions/order-timeout/job.ts';
@@ -17,10 +19,10 @@ const T0 = 1_700_000_000_000;
 const NOW = T0 + 60_000;
 const order = (orderId: string, status: string, ts: number) => Buffer.from(JSON.stringify({ orderId, userId: 'u-1', status, amount: 1, ts }));
 
-function services(): RuntimeServices {
+function services(clock = { now: NOW }): RuntimeServices {
   const streams = new MemoryStreams();
   for (const s of planJob(job.graph).streams) streams.createStream(s.name, s.shards);
-  return { store: new MemoryStore(), streams, sinks: new MemorySinkWriter(), processingTime: 'system', wallClock: () => NOW };
+  return { store: new MemoryStore(), streams, sinks: new MemorySinkWriter(), processingTime: 'system', wallClock: () => clock.now };
 }
 
 /** The EMF documents the handler printed while `body` ran. */
@@ -66,7 +68,8 @@ describe('stage metrics (EMF)', () => {
   it('detailed: publishes one document per batch with the stage dimension and what the batch did', async () => {
     vi.stubEnv('EDDY_METRICS', 'on');
     job.graph.options.metrics = 'detailed';
-    const svc = services();
+    const clock = { now: NOW };
+    const svc = services(clock);
     const source = createStageHandler(job, 'source-orders', () => svc);
     const keyed = createStageHandler(job, 'order-timeout', () => svc);
     const arrival = T0 + 50_000;
@@ -87,6 +90,7 @@ describe('stage metrics (EMF)', () => {
     expect(doc.RecordsOut).toBe(2); // two envelopes to the keyed stage
     expect(doc.DeadLetters).toBe(1); // the line that is not JSON
     expect(doc.IteratorAge).toBe(NOW - arrival);
+    expect(doc.WatermarkLag).toBeDefined();
     expect(doc.WatermarkLag).toBe(NOW - (T0 + 1000 - 5000 - 1)); // max ts - out-of-orderness - 1
     expect(doc.StateWrites).toBe(2); // the checkpoint and the dead letter
 
@@ -110,10 +114,35 @@ describe('stage metrics (EMF)', () => {
     expect(withData.DataRecordsIn).toBe(2);
     expect(withData.StateWrites).toBeGreaterThan(1); // state of o-1, its timer, the checkpoint
 
-    // A duplicate PAID of o-1: the keyed stage reads o-1's state back.
+    // A duplicate PAID of o-1, a minute later (the container published a minute ago): the keyed stage reads o-1's state back.
+    clock.now += 60_000;
     await emfOf(() => source(toKinesisEvent('order-timeout-source-orders', 'shardId-000000000000', [{ seq: '200', data: order('o-1', 'PAID', T0 + 1000), partitionKey: 'o-1', arrival }])));
     const second = (await runKeyed()).find((d) => d.DataRecordsIn > 0);
     expect(second.StateReads).toBeGreaterThan(0);
+  });
+
+  it('a container publishes its first batch, then gathers its batches for a minute in one document; trouble at once', async () => {
+    vi.stubEnv('EDDY_METRICS', 'on');
+    const clock = { now: NOW };
+    const svc = services(clock);
+    const source = createStageHandler(job, 'source-orders', () => svc);
+    let seq = 100;
+    const batch = (...lines: Buffer[]) => emfOf(() => source(toKinesisEvent('order-timeout-source-orders', 'shardId-000000000000', lines.map((data) => ({ seq: String(seq++), data, partitionKey: 'o', arrival: clock.now })))));
+    expect((await batch(order('o-1', 'CREATED', T0))).map((d) => d.DataRecordsIn)).toEqual([1]); // the first: at once
+    const quiet: any[] = [];
+    for (let i = 0; i < 5; i++) {
+      clock.now += 10_000;
+      quiet.push(...(await batch(order(`o-${i + 2}`, 'CREATED', T0 + i), order(`o-${i + 2}`, 'PAID', T0 + i))));
+    }
+    expect(quiet).toEqual([]); // 10 to 50 s after the last document: gathered
+    clock.now += 10_000;
+    const [minute] = await batch(order('o-9', 'CREATED', T0 + 9));
+    // One document for the six batches since: each value a sample (sum 11 data records, 6 samples).
+    expect(minute.DataRecordsIn).toEqual([2, 2, 2, 2, 2, 1]);
+    expect(minute.RecordsOut).toEqual([2, 2, 2, 2, 2, 1]);
+    clock.now += 1_000;
+    const [trouble] = await batch(Buffer.from('not json'));
+    expect(trouble).toMatchObject({ DeadLetters: 1, DataRecordsIn: 0 }); // a second later, published at once
   });
 
   it('counts a failed batch', async () => {
