@@ -83,5 +83,18 @@ export function formatProcessing(p: ProcessingCost): string[] {
         c.hitRate === undefined ? '-' : `${num(100 * c.hitRate, 1)} %`, bytes(c.catchUpBytes), bytes(c.restoreBytes), bytes(c.peakHeldBytes), int(c.peakHeldItems), bytes(c.heapEstimateBytes),
       ]),
     ),
+    memoryNote(p),
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
+}
+
+/** How the largest container's state compares with the function's memory, and what the run could not see. */
+export function memoryNote(p: Pick<ProcessingCost, 'containers' | 'memoryMb' | 'hours'>): string {
+  const largest = [...p.containers].sort((a, b) => b.heapEstimateBytes - a.heapEstimateBytes)[0];
+  if (!largest || largest.heapEstimateBytes === 0) return '';
+  const share = largest.heapEstimateBytes / (p.memoryMb * 2 ** 20);
+  return (
+    `memory: the largest state a container held, ≈ ${bytes(largest.heapEstimateBytes)} of heap (${largest.stage}), is ${num(100 * share, share < 0.1 ? 1 : 0)} % of the function's ${p.memoryMb} MB — what ${int(p.hours * 3600)} simulated seconds reached; ` +
+    'state that lives longer than the run keeps growing: at steady state a container needs its shards\' live items × (stored size + 280 B) (docs/operations.md, "Choosing a state backend")' +
+    (share > 0.5 ? ` — WARNING: over half the function's memory already; raise --memory-mb (serverless.yml memorySize), add shards, or pick stateBackend 'items'` : '')
+  );
 }

@@ -116,6 +116,8 @@ export interface ProcessingCost {
   sweep: { passes: number; ticks: number; perPass: number; waitSeconds: 0 };
   /** Simulated minutes an execution environment lives. */
   recycleMinutes: number;
+  /** Lambda memory the run was priced at, MB (what a container's state must fit in, beside the runtime). */
+  memoryMb: number;
   containers: ContainerSummary[];
   flink: FlinkComparison;
 }
@@ -176,6 +178,7 @@ export function priceProcessing(run: CostRun, options: ProcessingOptions = {}): 
     units: { byKind, perEvent: Object.fromEntries(Object.entries(byKind).map(([k, u]) => [k, { readUnits: u.readUnits / Math.max(1, events), writeUnits: u.writeUnits / Math.max(1, events) }])) },
     sweep: { passes: run.sweepPasses, ticks: run.sweepTicks, perPass: sweep.perPass, waitSeconds: 0 },
     recycleMinutes: run.recycleMinutes,
+    memoryMb: o.memoryMb,
     containers: run.stages.map((s) => {
       const e = s.environments;
       return {
