@@ -14,12 +14,13 @@
  *   C$. $ per million events of every scenario job, eddy and the naive per-event design (bench/cost-all.ts).
  *   F$. Processing cost per hour of every stateful job on steady-rate inputs at 10, 100 and 1,000 events/s,
  *      against Managed Flink's smallest application (bench/cost-flink.ts).
+ *   R. eddy replay on the embedded stack and with --engine memory (bench/replay-engines.ts).
  *
- * Options: --skip-memory, --skip-local, --skip-hot-items, --skip-cdc-split, --skip-interval-join, --skip-cost, --skip-flink,
+ * Options: --skip-memory, --skip-local, --skip-hot-items, --skip-cdc-split, --skip-interval-join, --skip-cost, --skip-flink, --skip-replay,
  * --memory-events=N, --orders=N, --local-events=N, --runs=N, --poll-ms=A[,B...] (poll interval(s) of the local
  * event source emulation); the --hot-items-* options of bench/hot-items.ts, the --cdc-* options of
  * bench/cdc-split.ts, the --interval-join-* options of bench/interval-join.ts, the --cost-* options of
- * bench/cost-all.ts and the --flink-* options of bench/cost-flink.ts.
+ * bench/cost-all.ts, the --flink-* options of bench/cost-flink.ts and the --replay-* options of bench/replay-engines.ts.
  * See docs/benchmarks.md for the method and recorded results.
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -42,6 +43,7 @@ import { generateOrderStream } from '../test/scenario/order-timeout/generator.ts
 import { benchCdcSplit } from './cdc-split.ts';
 import { benchCostAll } from './cost-all.ts';
 import { benchCostFlink } from './cost-flink.ts';
+import { benchReplayEngines } from './replay-engines.ts';
 import { benchIntervalJoin } from './interval-join.ts';
 import { addCosts, batchCost, naiveCost } from '../lib/cost/model.ts';
 import { DynamoMeter } from './dynamo-meter.ts';
@@ -603,5 +605,6 @@ if (!flag('skip-cdc-split')) await benchCdcSplit(args);
 if (!flag('skip-interval-join')) await benchIntervalJoin(args);
 if (!flag('skip-cost')) await benchCostAll(args);
 if (!flag('skip-flink')) await benchCostFlink(args);
+if (!flag('skip-replay')) await benchReplayEngines(args);
 out();
 out(`total ${fmt((performance.now() - started) / 1000, 1)} s`);

@@ -37,13 +37,14 @@ export function buildCli(): Command {
 
   program
     .command('replay <job>')
-    .description('run a job over JSON Lines files to the end of input on the embedded stack; write <out>/<sink>.jsonl and dead-letter.jsonl')
+    .description('run a job over JSON Lines files to the end of input (on the embedded stack, or --engine memory); write <out>/<sink>.jsonl and dead-letter.jsonl')
     .requiredOption('--input <source=file>', 'a source and its JSON Lines file (repeatable)', collect, [])
     .requiredOption('--out <dir>', 'directory for the sink files')
     .option('--quiet', 'print nothing but errors')
     .option('--chaos <probability>', 'crash and retry at random points of the batch lifecycle; results must not change')
     .option('--seed <n>', 'seed of --chaos', '1')
     .option('--batch-size <n>', "records per invocation at most (default: the job's batchSize, 1000); smaller batches give --chaos more batch boundaries to strike")
+    .option('--engine <engine>', 'stack: the embedded DynamoDB Local and kinesis-mock (what eddy run uses; needs Java); memory: the same stages on an in-memory store and streams, same files, much faster', 'stack')
     .action((name: string, opts) => replayCommand(name, opts));
 
   program

@@ -3,6 +3,7 @@ import { MemorySinkWriter } from '../connectors/memory-sink.ts';
 import { planJob } from '../plan/planner.ts';
 import type { BatchResult } from '../runtime/batch.ts';
 import { createChaos } from '../runtime/chaos.ts';
+import type { SinkWriter } from '../connectors/sink-writer.ts';
 import type { DeadLetter } from '../runtime/dead-letters.ts';
 import type { RuntimeServices } from '../runtime/task.ts';
 import { MemoryStore } from '../state/memory-store.ts';
@@ -11,8 +12,9 @@ import { MemoryStreams } from './memory-streams.ts';
 import { replayJob } from './replay.ts';
 
 /**
- * Replays a job entirely in memory (store, streams, sinks): the engine alone, for unit tests
- * and benchmarks. Not a way to run jobs: `eddy replay` runs on the embedded AWS stack.
+ * Replays a job entirely in memory (store, streams, and sinks unless given): the engine alone,
+ * for unit tests, benchmarks and `eddy replay --engine memory`, which writes the sink files
+ * `eddy replay` on the embedded stack writes, without the emulators.
  *
  * @example
  * ```ts
@@ -30,6 +32,10 @@ export async function replayInMemory(
     wallClock?: () => number;
     /** Crash probability per batch and its seed (see lib/runtime/chaos.ts). */
     chaos?: { probability: number; seed: number };
+    /** Where the sinks write (default: in memory, read back as `sinks.values(name)`). */
+    sinks?: SinkWriter;
+    /** Progress lines (records fed per source). */
+    onProgress?: (message: string) => void;
   } = {},
 ) {
   const plan = planJob(job.graph);
@@ -37,7 +43,7 @@ export async function replayInMemory(
   const streams = new MemoryStreams();
   for (const s of plan.streams) streams.createStream(s.name, s.shards);
   const sinks = new MemorySinkWriter();
-  const services: RuntimeServices = { store, streams, sinks, processingTime: options.processingTime ?? 'event', wallClock: options.wallClock ?? (() => Date.now()) };
+  const services: RuntimeServices = { store, streams, sinks: options.sinks ?? sinks, processingTime: options.processingTime ?? 'event', wallClock: options.wallClock ?? (() => Date.now()) };
   const chaos = options.chaos && createChaos(options.chaos);
   services.faults = chaos?.inject;
   const deadLetters: DeadLetter[] = await replayJob({
@@ -46,6 +52,7 @@ export async function replayInMemory(
     pollIntervalMs: options.pollIntervalMs ?? 1,
     duplicateDelivery: chaos?.duplicate,
     retryBackoff: { baseMs: 1, maxMs: 20 }, // nothing to wait for in memory
+    onProgress: options.onProgress,
   });
   return { plan, store, streams, sinks, deadLetters, services, chaos: chaos?.counts };
 }
