@@ -39,6 +39,7 @@ export {
   type ReadOnlyBroadcastState,
 } from './broadcast.ts';
 export { BroadcastStream, BroadcastConnectedStream, type BroadcastProcessOptions } from './broadcast-stream.ts';
+export { RollingReduce, fieldAggregate, byAggregate, type NumericField } from './rolling.ts';
 export type { StageOptions, KeyedProcessOptions } from './stage-options.ts';
 export type { JobOptions, StateBackendKind } from '../plan/graph.ts';
 export { KinesisSource, type WithRaw } from '../connectors/kinesis-source.ts';

@@ -10,6 +10,7 @@ import { CountEvictor } from '../window/evictors.ts';
 import { CountTrigger, PurgingTrigger } from '../window/triggers.ts';
 import { WindowedStream } from '../window/windowed-stream.ts';
 import { IntervalJoin } from '../join/interval-join.ts';
+import { byAggregate, fieldAggregate, RollingReduce, type NumericField } from './rolling.ts';
 import { CoGroupedStreams, JoinedStreams } from '../join/window-join.ts';
 
 /**
@@ -174,6 +175,55 @@ export class KeyedStream<K, T> extends DataStream<T> {
   override connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
     if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, T2>(this.graph, this.nodeId, other.nodeId, true);
     return super.connect(other);
+  }
+
+  /**
+   * A rolling reduce (Flink `KeyedStream.reduce`): for every record, the key's aggregate so far
+   * — the first record as it is, then `reduce(aggregate, record)` — emitted and kept in a value
+   * state of the operator `uid`.
+   *
+   * @example
+   * ```ts
+   * clicks.keyBy((c) => c.user).reduce((a, b) => ({ ...a, n: a.n + b.n }), { uid: 'clicks-per-user' });
+   * ```
+   */
+  reduce(reduce: (aggregate: T, value: T) => T, options: KeyedProcessOptions = {}): ProcessedStream<T> {
+    return this.process(new RollingReduce<K, T>(reduce), { ...options, uid: options.uid ?? `reduce-${this.graph.nodes.length}` });
+  }
+
+  /**
+   * Rolling sum of a numeric field (Flink `sum`): each record's key's sum so far, in the key's
+   * first record (its other fields stay the first record's, as in Flink).
+   *
+   * @example
+   * ```ts
+   * sales.keyBy((s) => s.shop).sum('amount', { uid: 'shop-totals' });
+   * ```
+   */
+  sum(field: NumericField<T>, options: KeyedProcessOptions = {}): ProcessedStream<T> {
+    return this.reduce(fieldAggregate<T>('sum', field), { ...options, uid: options.uid ?? `sum-${this.graph.nodes.length}` });
+  }
+
+  /** Rolling minimum of a numeric field (Flink `min`; other fields: the key's first record's). @example `readings.keyBy((r) => r.sensor).min('celsius')` */
+  min(field: NumericField<T>, options: KeyedProcessOptions = {}): ProcessedStream<T> {
+    return this.reduce(fieldAggregate<T>('min', field), { ...options, uid: options.uid ?? `min-${this.graph.nodes.length}` });
+  }
+
+  /** Rolling maximum of a numeric field (Flink `max`; other fields: the key's first record's). @example `readings.keyBy((r) => r.sensor).max('celsius')` */
+  max(field: NumericField<T>, options: KeyedProcessOptions = {}): ProcessedStream<T> {
+    return this.reduce(fieldAggregate<T>('max', field), { ...options, uid: options.uid ?? `max-${this.graph.nodes.length}` });
+  }
+
+  /** The record with the smallest value of a field so far (Flink `minBy`; on a tie the first, or the latest with `first: false`). @example `readings.keyBy((r) => r.sensor).minBy('celsius')` */
+  minBy(field: NumericField<T>, options: KeyedProcessOptions & { first?: boolean } = {}): ProcessedStream<T> {
+    const { first, ...rest } = options;
+    return this.reduce(byAggregate<T>('min', field, first ?? true), { ...rest, uid: options.uid ?? `minBy-${this.graph.nodes.length}` });
+  }
+
+  /** The record with the largest value of a field so far (Flink `maxBy`; on a tie the first, or the latest with `first: false`). @example `readings.keyBy((r) => r.sensor).maxBy('celsius')` */
+  maxBy(field: NumericField<T>, options: KeyedProcessOptions & { first?: boolean } = {}): ProcessedStream<T> {
+    const { first, ...rest } = options;
+    return this.reduce(byAggregate<T>('max', field, first ?? true), { ...rest, uid: options.uid ?? `maxBy-${this.graph.nodes.length}` });
   }
 
   /**
