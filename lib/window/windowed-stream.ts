@@ -16,6 +16,7 @@ import { SlicedWindowOperator } from './sliced-operator.ts';
 import type { Trigger } from './triggers.ts';
 import type { StateTtlConfig } from '../api/state-ttl.ts';
 import type { StageOptions } from '../api/stage-options.ts';
+import { byAggregate, fieldAggregate, type NumericField } from '../api/rolling.ts';
 
 /** Options of a window's `reduce`, `aggregate` and `process`; `batchingWindowSeconds` applies to the window's stage. */
 export interface WindowOperatorOptions extends StageOptions {
@@ -77,6 +78,39 @@ export class WindowedStream<K, T> {
   /** Combines the window's elements pairwise; with `fn`, it gets the one result and the window. */
   reduce<OUT = T>(reduce: ReduceFunction<T>, fn?: ProcessWindowFunction<T, OUT, K>, options?: WindowOperatorOptions): ProcessedStream<OUT> {
     return this.build(this.evictorFn ? elementContents((els: T[]) => (els.length ? [els.reduce(reduce)] : [])) : reduceContents(reduce), fn, options);
+  }
+
+  /**
+   * The window's sum of a numeric field (Flink `WindowedStream.sum`): one record per window,
+   * the first record's other fields.
+   *
+   * @example
+   * ```ts
+   * sales.keyBy((s) => s.shop).window(TumblingEventTimeWindows.of(Time.minutes(1))).sum('amount', { uid: 'per-minute' });
+   * ```
+   */
+  sum(field: NumericField<T>, options?: WindowOperatorOptions): ProcessedStream<T> {
+    return this.reduce(fieldAggregate<T>('sum', field), undefined, options);
+  }
+
+  /** The window's minimum of a numeric field (Flink `min`; the first record's other fields). @example `keyed.window(w).min('celsius')` */
+  min(field: NumericField<T>, options?: WindowOperatorOptions): ProcessedStream<T> {
+    return this.reduce(fieldAggregate<T>('min', field), undefined, options);
+  }
+
+  /** The window's maximum of a numeric field (Flink `max`; the first record's other fields). @example `keyed.window(w).max('celsius')` */
+  max(field: NumericField<T>, options?: WindowOperatorOptions): ProcessedStream<T> {
+    return this.reduce(fieldAggregate<T>('max', field), undefined, options);
+  }
+
+  /** The window's record with the smallest value of a field (Flink `minBy`; the first of equal ones). @example `keyed.window(w).minBy('price')` */
+  minBy(field: NumericField<T>, options?: WindowOperatorOptions): ProcessedStream<T> {
+    return this.reduce(byAggregate<T>('min', field), undefined, options);
+  }
+
+  /** The window's record with the largest value of a field (Flink `maxBy`; the first of equal ones). @example `keyed.window(w).maxBy('price')` */
+  maxBy(field: NumericField<T>, options?: WindowOperatorOptions): ProcessedStream<T> {
+    return this.reduce(byAggregate<T>('max', field), undefined, options);
   }
 
   /** Aggregates incrementally; with `fn`, it gets the one result and the window. */
