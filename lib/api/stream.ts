@@ -1,4 +1,4 @@
-import { ProcessFunction, type CoProcessFunction, type KeyedCoProcessFunction, type KeyedProcessFunction } from './functions.ts';
+import { ProcessFunction, type Collector, type CoProcessFunction, type KeyedCoProcessFunction, type KeyedProcessFunction } from './functions.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { MapStateDescriptor } from './state-descriptors.ts';
 import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.ts';
@@ -35,8 +35,21 @@ export class DataStream<T> {
     return new DataStream<T>(this.graph, this.graph.add({ kind: 'filter', input: this.nodeId, fn }));
   }
 
-  flatMap<R>(fn: (value: T) => Iterable<R>): DataStream<R> {
-    return new DataStream<R>(this.graph, this.graph.add({ kind: 'flatMap', input: this.nodeId, fn }));
+  /**
+   * Zero or more records per record: returned as an iterable, or given to a {@link Collector}
+   * as in Flink's `FlatMapFunction` (a function of two parameters).
+   *
+   * @example
+   * ```ts
+   * lines.flatMap((line) => line.split(' '));
+   * lines.flatMap((line: string, out: Collector<string>) => { for (const w of line.split(' ')) out.collect(w); });
+   * ```
+   */
+  flatMap<R>(fn: (value: T) => Iterable<R>): DataStream<R>;
+  flatMap<R>(fn: (value: T, out: Collector<R>) => void): DataStream<R>;
+  flatMap<R>(fn: ((value: T) => Iterable<R>) | ((value: T, out: Collector<R>) => void)): DataStream<R> {
+    const iterable = fn.length >= 2 ? collected(fn as (value: T, out: Collector<R>) => void) : (fn as (value: T) => Iterable<R>);
+    return new DataStream<R>(this.graph, this.graph.add({ kind: 'flatMap', input: this.nodeId, fn: iterable }));
   }
 
   /**
@@ -302,11 +315,39 @@ export class ConnectedKeyedStreams<K, T1, T2> {
   }
 }
 
+/** A collector-style flatMap function as one that returns its records. */
+function collected<T, R>(fn: (value: T, out: Collector<R>) => void): (value: T) => Iterable<R> {
+  return (value) => {
+    const rows: R[] = [];
+    fn(value, { collect: (row) => rows.push(row) });
+    return rows;
+  };
+}
+
 /** The output of a process function: its main output plus side outputs (Flink `SingleOutputStreamOperator`). */
 export class ProcessedStream<T> extends DataStream<T> {
   /** The records the function emitted with `ctx.output(tag, value)`. */
   getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
     return new DataStream<X>(this.graph, this.graph.add({ kind: 'sideOutput', input: this.nodeId, tag }));
+  }
+
+  /**
+   * Names the operator's state (Flink `uid`), as the `uid` option does: keep it stable across
+   * job versions, or the state is not found again.
+   *
+   * @example
+   * ```ts
+   * keyed.sum('amount').uid('shop-totals');
+   * ```
+   */
+  uid(uid: string): this {
+    const node = this.graph.node(this.nodeId);
+    if (!('uid' in node)) throw new Error('uid applies to an operator with state (process, a window, a join, a rolling aggregation)');
+    if (!/^[A-Za-z0-9_-]+$/.test(uid)) throw new Error(`operator uid must match [A-Za-z0-9_-]+, got "${uid}"`);
+    const other = this.graph.nodes.find((n) => n.id !== node.id && 'uid' in n && n.uid === uid);
+    if (other) throw new Error(`operator uid "${uid}" is taken by another operator of the job`);
+    node.uid = uid;
+    return this;
   }
 
   /** Shards of this stage's input stream (Flink `setParallelism`). */
