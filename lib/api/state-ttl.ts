@@ -23,13 +23,18 @@ export enum StateVisibility {
  * @example
  * ```ts
  * const ttl = StateTtlConfig.newBuilder(Time.hours(1))
- *   .setUpdateType(UpdateType.OnReadAndWrite)
- *   .setStateVisibility(StateVisibility.NeverReturnExpired)
+ *   .setUpdateType(StateTtlConfig.UpdateType.OnReadAndWrite) // or the top-level UpdateType.OnReadAndWrite
+ *   .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
  *   .build();
  * const desc = new ValueStateDescriptor<number>('count', { ttl });
  * ```
  */
 export class StateTtlConfig {
+  /** Flink's spelling, `StateTtlConfig.UpdateType.OnReadAndWrite`: the same enum as the top-level {@link UpdateType}. */
+  static readonly UpdateType = UpdateType;
+  /** Flink's spelling, `StateTtlConfig.StateVisibility.NeverReturnExpired`: the same enum as the top-level {@link StateVisibility}. */
+  static readonly StateVisibility = StateVisibility;
+
   private constructor(
     readonly ttlMs: number,
     readonly updateType: UpdateType,

@@ -131,6 +131,16 @@ function ttlJob(batchSize: number, stateBackend: StateBackendKind = 'log') {
   return job;
 }
 
+describe('StateTtlConfig spelled as in Flink', () => {
+  it('StateTtlConfig.UpdateType and StateTtlConfig.StateVisibility are the top-level enums: either spelling builds the same config', () => {
+    const flinkStyle = StateTtlConfig.newBuilder(T).setUpdateType(StateTtlConfig.UpdateType.OnReadAndWrite).setStateVisibility(StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp).build();
+    const topLevel = StateTtlConfig.newBuilder(T).setUpdateType(UpdateType.OnReadAndWrite).setStateVisibility(StateVisibility.ReturnExpiredIfNotCleanedUp).build();
+    expect(flinkStyle).toEqual(topLevel);
+    expect(flinkStyle).toMatchObject({ ttlMs: T, updateType: 'OnReadAndWrite', visibility: 'ReturnExpiredIfNotCleanedUp' });
+    expect(StateTtlConfig.newBuilder(T).build()).toMatchObject({ updateType: StateTtlConfig.UpdateType.OnCreateAndWrite, visibility: StateTtlConfig.StateVisibility.NeverReturnExpired });
+  });
+});
+
 describe('state TTL with simulated processing time', () => {
   for (const batchSize of [100, 1]) {
     it(`reads see exactly the live entries (batch size ${batchSize})`, async () => {
