@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { describePlan } from '../plan/describe.ts';
 import { planJob } from '../plan/planner.ts';
+import { planWarnings } from '../plan/warnings.ts';
 import { toServerless } from '../plan/serverless.ts';
 import { loadJob } from './load-job.ts';
 import { replayCommand } from './replay-command.ts';
@@ -29,6 +30,7 @@ export function buildCli(): Command {
       if (!PLAN_FORMATS.includes(opts.format)) throw new Error(`--format takes ${PLAN_FORMATS.join(', ')}, got "${opts.format}"`);
       const { job } = await loadJob(name);
       const plan = planJob(job.graph);
+      for (const warning of planWarnings(plan)) console.error(`warning: ${warning}`);
       if (opts.format === 'serverless') console.log(JSON.stringify(toServerless(plan), null, 2));
       else if (opts.format === 'mermaid') console.log(planToMermaid(plan, job.graph));
       else if (opts.format === 'dot') console.log(planToDot(plan, job.graph));

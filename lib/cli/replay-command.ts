@@ -7,6 +7,7 @@ import { openLocalJob } from '../local/local-job.ts';
 import { replayJob } from '../local/replay.ts';
 import type { Plan } from '../plan/plan.ts';
 import { planJob } from '../plan/planner.ts';
+import { planWarnings } from '../plan/warnings.ts';
 import type { BatchResult } from '../runtime/batch.ts';
 import { createChaos } from '../runtime/chaos.ts';
 import type { DeadLetter } from '../runtime/dead-letters.ts';
@@ -47,6 +48,7 @@ export async function replayCommand(jobName: string, options: ReplayCommandOptio
   if (options.batchSize !== undefined) job.graph.options.batchSize = parseBatchSize(options.batchSize);
   const inputs = await readInputs(options.input);
   const plan = planJob(job.graph);
+  for (const warning of planWarnings(plan)) console.error(`warning: ${warning}`);
   for (const source of plan.stages.flatMap((s) => s.input.source ?? [])) {
     if (!(source in inputs)) console.error(`warning: source "${source}" of ${job.name} got no --input: it is replayed empty`);
   }

@@ -10,6 +10,7 @@ import { endSource, feedSource } from '../local/replay.ts';
 import type { BatchResult } from '../runtime/batch.ts';
 import { readCheckpoint } from '../runtime/checkpoint.ts';
 import { stageById } from '../plan/plan.ts';
+import { planWarnings } from '../plan/warnings.ts';
 import { createSweepHandler } from '../runtime/handler.ts';
 import { countPendingTimers } from '../runtime/inspect.ts';
 import { loadJob } from './load-job.ts';
@@ -110,6 +111,7 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
       for (const stage of plan.stages.filter((s) => s.kind === 'source')) await endSource(services, stage.input.stream);
       say('wrote the end-of-input markers: the job drains (every timer fires) when it reaches them');
     }
+    for (const warning of planWarnings(plan)) console.error(`warning: ${warning}`);
     say(`running ${job.name}: stages ${plan.stages.map((s) => s.id).join(', ')}; sink files in ${outDir}; ${batchMode ? `until ${options.drain ? 'drained' : 'idle'}` : 'Ctrl-C stops'}`);
 
     const activity = new ActivityTracker();
