@@ -1,3 +1,6 @@
+import { boundedWatermark } from '../time/watermarks.ts';
+import { MIN_WATERMARK } from './time.ts';
+
 /**
  * How a source assigns event time and watermarks, after Flink's `WatermarkStrategy`.
  *
@@ -17,6 +20,8 @@ export class WatermarkStrategy<T> {
     readonly outOfOrdernessMs: number,
     readonly timestampAssigner: ((event: T) => number) | undefined,
     readonly idlenessMs: number | undefined,
+    /** False for {@link WatermarkStrategy.noWatermarks}: event time advances only at the end of input. */
+    readonly emitsWatermarks = true,
   ) {}
 
   /** Watermarks trail the largest timestamp seen by `maxOutOfOrdernessMs`. */
@@ -30,9 +35,28 @@ export class WatermarkStrategy<T> {
     return WatermarkStrategy.forBoundedOutOfOrderness<T>(0);
   }
 
+  /**
+   * No watermarks (Flink `noWatermarks`): records keep their event time, but the source's
+   * watermark stays at the beginning of time until its end of input — event-time windows and
+   * timers fire only then (in replay, or `eddy run --drain`); processing-time ones as always.
+   *
+   * @example
+   * ```ts
+   * job.fromSource(KinesisSource.json<Order>('orders'), WatermarkStrategy.noWatermarks<Order>().withTimestampAssigner((o) => o.ts));
+   * ```
+   */
+  static noWatermarks<T>(): WatermarkStrategy<T> {
+    return new WatermarkStrategy<T>(0, undefined, undefined, false);
+  }
+
   /** Reads the event time (epoch ms) of a record. */
   withTimestampAssigner(assigner: (event: T) => number): WatermarkStrategy<T> {
-    return new WatermarkStrategy<T>(this.outOfOrdernessMs, assigner, this.idlenessMs);
+    return new WatermarkStrategy<T>(this.outOfOrdernessMs, assigner, this.idlenessMs, this.emitsWatermarks);
+  }
+
+  /** The watermark of a source shard whose largest event time so far is `maxTimestamp` (before its end of input). @example `strategy.watermarkAfter(10_000) // 4_999 with 5 s of out-of-orderness` */
+  watermarkAfter(maxTimestamp: number): number {
+    return this.emitsWatermarks ? boundedWatermark(maxTimestamp, this.outOfOrdernessMs) : MIN_WATERMARK;
   }
 
   /**
@@ -41,6 +65,7 @@ export class WatermarkStrategy<T> {
    * processing time, so event-time timers fire on a stream that went quiet.
    */
   withIdleness(idleMs: number): WatermarkStrategy<T> {
-    return new WatermarkStrategy<T>(this.outOfOrdernessMs, this.timestampAssigner, idleMs);
+    if (!this.emitsWatermarks) throw new Error('withIdleness: a strategy without watermarks has none to advance');
+    return new WatermarkStrategy<T>(this.outOfOrdernessMs, this.timestampAssigner, idleMs, this.emitsWatermarks);
   }
 }

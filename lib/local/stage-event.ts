@@ -25,7 +25,6 @@ import { stageById, type Plan, type PlanStage } from '../plan/plan.ts';
 import { BROADCAST_KEY, encodeEnvelopes, type Envelope } from '../runtime/envelope.ts';
 import { encodeKey } from '../runtime/keys.ts';
 import type { ReadRecord } from '../runtime/shard-reader.ts';
-import { boundedWatermark } from '../time/watermarks.ts';
 import { toKinesisEvent } from './kinesis-event.ts';
 
 export interface StageEventOptions {
@@ -231,8 +230,7 @@ function keyedRecords(job: Job, plan: Plan, stage: PlanStage, lines: string[], o
     const shard = key === BROADCAST_KEY ? (options.shard !== undefined ? resolveShard(shards, options.shard) : target) : target;
     return { shard, data: encodeEnvelopes({ from: { stage: from, shard: fromShard }, to: shard, envelopes: [envelope] }), partitionKey: shard, arrival: ts };
   });
-  const outOfOrderness = entry.kind === 'source' ? entry.watermarks.outOfOrdernessMs : undefined;
-  const watermark = options.watermark ?? (outOfOrderness === undefined ? 'none' : boundedWatermark(maxTs, outOfOrderness));
+  const watermark = options.watermark ?? (entry.kind === 'source' ? entry.watermarks.watermarkAfter(maxTs) : 'none');
   const trailer = (shard: string) => {
     const control: Envelope[] = [];
     if (watermark !== 'none' && watermark > MIN_WATERMARK) control.push({ kind: 'watermark', watermark });

@@ -1,6 +1,5 @@
 import { MAX_WATERMARK } from '../api/time.ts';
 import { DecodeError } from '../connectors/source-spec.ts';
-import { boundedWatermark } from '../time/watermarks.ts';
 import type { InputRecord } from './batch.ts';
 import { BatchRun } from './batch-run.ts';
 import type { Checkpoint } from './checkpoint.ts';
@@ -51,7 +50,7 @@ export class SourceBatch extends BatchRun {
       }
       this.processed = record.seq;
     }
-    const watermark = this.cp.ended ? MAX_WATERMARK : boundedWatermark(this.cp.maxTimestamp, node.watermarks.outOfOrdernessMs);
+    const watermark = this.cp.ended ? MAX_WATERMARK : node.watermarks.watermarkAfter(this.cp.maxTimestamp);
     await this.emit(watermark, justEnded);
     return this.finish();
   }
