@@ -27,6 +27,21 @@ import { CoGroupedStreams, JoinedStreams } from '../join/window-join.ts';
 export class DataStream<T> {
   constructor(protected readonly graph: JobGraph, readonly nodeId: number) {}
 
+  /**
+   * A display name for the operator that made this stream (Flink `name`): `eddy plan` prints it
+   * beside the operator. It names nothing else — state is named by `uid`.
+   *
+   * @example
+   * ```ts
+   * raw.map(parseOrder).name('parse orders');
+   * ```
+   */
+  name(name: string): this {
+    if (name.trim() === '') throw new Error('an operator name must not be empty');
+    this.graph.names.set(this.nodeId, name);
+    return this;
+  }
+
   map<R>(fn: (value: T) => R): DataStream<R> {
     return new DataStream<R>(this.graph, this.graph.add({ kind: 'map', input: this.nodeId, fn }));
   }

@@ -55,10 +55,15 @@ function internalStream(plan: Plan, s: PlanStream): string {
  *
  * @example
  * ```ts
- * nodeLabel(job.graph, stage.entryNode); // 'source(orders)', 'process(order-timeout)', ...
+ * nodeLabel(job.graph, stage.entryNode); // 'source(orders)', 'process(order-timeout)', 'map "parse"' (with .name('parse')), ...
  * ```
  */
 export function nodeLabel(graph: JobGraph, id: number): string {
+  const name = graph.names.get(id);
+  return name === undefined ? kindLabel(graph, id) : `${kindLabel(graph, id)} "${name}"`;
+}
+
+function kindLabel(graph: JobGraph, id: number): string {
   const node = graph.node(id);
   switch (node.kind) {
     case 'source':

@@ -191,6 +191,8 @@ export const DEFAULT_JOB_OPTIONS: Required<JobOptions> = {
 /** The graph of one job: its nodes in definition order and its options. */
 export class JobGraph {
   readonly nodes: GraphNode[] = [];
+  /** Display names of operators (Flink `name`), by node id: what `eddy plan` prints beside them. */
+  readonly names = new Map<number, string>();
   constructor(readonly name: string, readonly options: Required<JobOptions>) {}
 
   add(node: NewGraphNode): number {

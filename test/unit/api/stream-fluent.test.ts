@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Job, TumblingEventTimeWindows, Time, type Collector } from '../../../lib/api/index.ts';
 import { replayInMemory } from '../../../lib/local/in-memory.ts';
+import { describePlan } from '../../../lib/plan/describe.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
 import { sink, tsSource } from '../support/tiny.ts';
 
@@ -68,5 +69,25 @@ describe('uid() in the fluent style', () => {
     expect(() => keyed.max('ts').uid('first')).toThrow(/operator uid "first" is taken/);
     expect(() => first.uid('no spaces')).toThrow(/must match/);
     expect(first.uid('first')).toBe(first); // its own uid again: fine
+  });
+});
+
+describe('name() in the fluent style', () => {
+  it('shows the display name beside its operator in eddy plan, and changes nothing else', async () => {
+    const build = (named: boolean) => {
+      const j = new Job('fluent-name', { parallelism: 1 });
+      const lines = tsSource<Line>(j, 'lines', { outOfOrderness: 0 });
+      const upper = lines.map((l) => ({ ...l, text: l.text.toUpperCase() }));
+      const keyed = (named ? upper.name('shout') : upper).keyBy((l) => l.text).reduce((a) => a, { uid: 'first-of-text' });
+      (named ? keyed.name('first line per text') : keyed).sinkTo(sink<Line>('out'));
+      return j;
+    };
+    const text = describePlan(planJob(build(true).graph), build(true).graph);
+    expect(text).toMatch(/chain {3}source\(lines\) -> map "shout" -> keyBy/);
+    expect(text).toMatch(/process\(first-of-text\) "first line per text"/);
+    expect(describePlan(planJob(build(false).graph), build(false).graph)).not.toMatch(/"shout"/);
+    const input = ['a', 'b', 'a'].map((text, i) => JSON.stringify({ text, ts: 1000 + i }));
+    expect((await replayInMemory(build(true), { lines: input })).sinks.values('out')).toEqual((await replayInMemory(build(false), { lines: input })).sinks.values('out'));
+    expect(() => tsSource<Line>(new Job('fluent-empty'), 'lines').name(' ')).toThrow(/must not be empty/);
   });
 });
