@@ -30,6 +30,19 @@ export function tsPart(ts: number): string {
   return String(ts).padStart(TS_WIDTH, '0');
 }
 
+/**
+ * The sort-key range of a timer partition that holds the timers of `domain` due at or before
+ * `upTo` (a timer's sort key starts with its domain and zero-padded time).
+ *
+ * @example
+ * ```ts
+ * store.query('state', timerPartitionKey(stage, 0), dueTimersRange('E', watermark));
+ * ```
+ */
+export function dueTimersRange(domain: TimerDomain, upTo: number): { from: string; to: string } {
+  return { from: `${domain}#`, to: `${domain}#${tsPart(Math.floor(upTo))}#\uffff` };
+}
+
 export function timerPartitionKey(stage: string, partition: number): string {
   return `t#${stage}#${partition}`;
 }

@@ -1,7 +1,7 @@
 import { MAX_WATERMARK } from '../api/time.ts';
 import { hashKeyHex, timerPartitionsOfRange, type HashRange } from '../plan/partitioning.ts';
 import type { StateReader } from '../state/store.ts';
-import { timerOfItem, timerPartitionKey, tsPart, type Timer, type TimerDomain, type TimerLayout } from './timer-items.ts';
+import { dueTimersRange, timerOfItem, timerPartitionKey, tsPart, type Timer, type TimerDomain, type TimerLayout } from './timer-items.ts';
 
 /** How many timers past the due bound to read to learn when the next one is due. */
 const LOOKAHEAD = 25;
@@ -31,7 +31,7 @@ export async function findDueTimers(
   for (const partition of timerPartitionsOfRange(range, layout.keyGroups, layout.partitions)) {
     const pk = timerPartitionKey(layout.stage, partition);
     if (upTo >= 0) {
-      const items = await store.query('state', pk, { from: `${domain}#`, to: `${domain}#${tsPart(Math.floor(upTo))}#\uffff` });
+      const items = await store.query('state', pk, dueTimersRange(domain, upTo));
       for (const item of items) if (inRange(String(item.attrs.hk))) due.push(timerOfItem(item));
     }
     if (upTo >= MAX_WATERMARK) continue;

@@ -6,6 +6,7 @@
  * checkpoint's `head`, and entries of attempts that never committed (a crash, a zombie fenced
  * out) are never on it.
  */
+import { dueTimersRange, timerPartitionKey } from '../../time/timer-items.ts';
 import { NATIVE_TTL_ATTRIBUTE } from '../ttl.ts';
 import { chunk, joinParts, pack, packedAttribute, unpack, type Packed } from '../packing.ts';
 import type { Attributes, Item, ItemKey, KeyValueStore } from '../store.ts';
@@ -65,7 +66,13 @@ export function applyEntry(state: ShardState, layout: ShardLayout, packed: Packe
  * ```
  */
 export function heldTimers(state: ShardState, layout: ShardLayout): TimersBefore {
-  return (domain, upTo, limit) => state.timersUpTo(layout.timers, domain, upTo, limit);
+  return (domain, upTo, limit) => {
+    const due: Item[] = [];
+    for (let p = 0; p < layout.timers.partitions && due.length < limit; p++) {
+      due.push(...state.rows(timerPartitionKey(layout.timers.stage, p), { ...dueTimersRange(domain, upTo), limit: limit - due.length }));
+    }
+    return due;
+  };
 }
 
 /** The attributes a state item keeps in memory, in the log and in snapshots. */

@@ -7,7 +7,6 @@
  */
 import * as sortedBtree from 'sorted-btree';
 import type { Item, ItemKey, SortKeyRange, StateReader, TableRole } from '../store.ts';
-import { timerPartitionKey, tsPart, type TimerDomain, type TimerLayout } from '../../time/timer-items.ts';
 
 /**
  * sorted-btree is CommonJS with only a default export: Node's ESM loader hands over
@@ -67,7 +66,11 @@ export class ShardState implements StateReader {
   }
 
   async query(table: TableRole, pk: string, range: SortKeyRange = {}): Promise<Item[]> {
-    if (table !== 'state') return [];
+    return table === 'state' ? this.rows(pk, range) : [];
+  }
+
+  /** {@link query} of the state table, synchronously: the items of a partition in a sort-key range. */
+  rows(pk: string, range: SortKeyRange = {}): Item[] {
     const rows: Item[] = [];
     const limit = range.limit ?? Infinity;
     const low = compositeKey(pk, range.from ?? '');
@@ -88,22 +91,6 @@ export class ShardState implements StateReader {
       if (item.pk.startsWith(filter.pkPrefix) && item.sk.startsWith(filter.skPrefix ?? '')) rows.push(item);
     });
     return rows;
-  }
-
-  /**
-   * The timers of a domain due at or before `upTo`, the first `limit` of each timer partition
-   * in time order (a timer's sort key starts with its domain and zero-padded time).
-   */
-  timersUpTo(timers: TimerLayout, domain: TimerDomain, upTo: number, limit = Infinity): Item[] {
-    const due: Item[] = [];
-    for (let p = 0; p < timers.partitions && due.length < limit; p++) {
-      const pk = timerPartitionKey(timers.stage, p);
-      this.tree.forRange(compositeKey(pk, `${domain}#`), compositeKey(pk, `${domain}#${tsPart(upTo)}#\uffff`), true, (_: string, item: Item) => {
-        due.push(item);
-        if (due.length >= limit) return { break: true };
-      });
-    }
-    return due;
   }
 
   /** Every item held, in key order. */
