@@ -5,7 +5,8 @@ import { FileSinkWriter } from '../connectors/file-sink.ts';
 import { replayInMemory } from '../local/in-memory.ts';
 import { openLocalJob } from '../local/local-job.ts';
 import { replayJob } from '../local/replay.ts';
-import type { Plan } from '../plan/plan.ts';
+import { MAX_BATCH_SIZE } from '../plan/graph.ts';
+import { sinkNames } from '../plan/plan.ts';
 import { planJob } from '../plan/planner.ts';
 import { planWarnings } from '../plan/warnings.ts';
 import type { BatchResult } from '../runtime/batch.ts';
@@ -53,7 +54,7 @@ export async function replayCommand(jobName: string, options: ReplayCommandOptio
     if (!(source in inputs)) console.error(`warning: source "${source}" of ${job.name} got no --input: it is replayed empty`);
   }
   await mkdir(options.out, { recursive: true });
-  for (const sink of sinksOf(plan)) await writeFile(join(options.out, `${sink}.jsonl`), '');
+  for (const sink of sinkNames(plan)) await writeFile(join(options.out, `${sink}.jsonl`), '');
   // EDDY_BATCH_LOG=<file>: one JSON line per batch (stage, shard, records, duplicates, outputs, ...), for post-mortems.
   const batchLog = process.env.EDDY_BATCH_LOG;
   let late = 0;
@@ -81,12 +82,8 @@ export async function replayCommand(jobName: string, options: ReplayCommandOptio
   }
   if (chaosCounts) say(`chaos: ${JSON.stringify(chaosCounts)}`);
   await writeDeadLetters(options.out, deadLetters);
-  const counts = await Promise.all(sinksOf(plan).map(async (s) => `${s}=${(await readFile(join(options.out, `${s}.jsonl`), 'utf8')).split('\n').filter(Boolean).length}`));
+  const counts = await Promise.all(sinkNames(plan).map(async (s) => `${s}=${(await readFile(join(options.out, `${s}.jsonl`), 'utf8')).split('\n').filter(Boolean).length}`));
   say(`replay of ${job.name} done in ${((Date.now() - started) / 1000).toFixed(1)} s (${engine}): ${counts.join(' ')} dead-letter=${deadLetters.length} late=${late} (in ${options.out})`);
-}
-
-function sinksOf(plan: Plan): string[] {
-  return plan.stages.flatMap((s) => s.outputs).flatMap((o) => (o.kind === 'sink' ? [o.sink] : []));
 }
 
 async function writeDeadLetters(out: string, deadLetters: DeadLetter[]): Promise<void> {
@@ -94,10 +91,10 @@ async function writeDeadLetters(out: string, deadLetters: DeadLetter[]): Promise
   await writeFile(join(out, 'dead-letter.jsonl'), lines.length ? lines.join('\n') + '\n' : '');
 }
 
-/** A `--batch-size`: a whole number of records from 1 to Lambda's 10,000. */
+/** A `--batch-size`: a whole number of records from 1 to Lambda's largest batch. */
 function parseBatchSize(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new Error(`--batch-size takes a whole number of records from 1 to 10000, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH_SIZE) throw new Error(`--batch-size takes a whole number of records from 1 to ${MAX_BATCH_SIZE}, got "${value}"`);
   return n;
 }
 

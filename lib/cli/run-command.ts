@@ -9,7 +9,7 @@ import { tryLock } from '../local/pid-lock.ts';
 import { endSource, feedSource } from '../local/replay.ts';
 import type { BatchResult } from '../runtime/batch.ts';
 import { readCheckpoint } from '../runtime/checkpoint.ts';
-import { stageById } from '../plan/plan.ts';
+import { sinkNames, stageById } from '../plan/plan.ts';
 import { planWarnings } from '../plan/warnings.ts';
 import { createSweepHandler } from '../runtime/handler.ts';
 import { countPendingTimers } from '../runtime/inspect.ts';
@@ -105,7 +105,7 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
   services.sinks = new FileSinkWriter(outDir, { onAppend });
   try {
     // Every sink has its file from the start, as in replay; appending nothing creates a missing one, keeps an existing one.
-    for (const out of plan.stages.flatMap((s) => s.outputs)) if (out.kind === 'sink') await appendFile(join(outDir, `${out.sink}.jsonl`), '');
+    for (const sink of sinkNames(plan)) await appendFile(join(outDir, `${sink}.jsonl`), '');
     if (options.drain) {
       // A marker already processed by an earlier --drain is ignored by the source stage; writing it again is harmless.
       for (const stage of plan.stages.filter((s) => s.kind === 'source')) await endSource(services, stage.input.stream);

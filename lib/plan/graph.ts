@@ -217,6 +217,8 @@ export class JobGraph {
 
 /** Lambda's largest `MaximumBatchingWindowInSeconds`. @example `keyed.process(fn, { batchingWindowSeconds: MAX_BATCHING_WINDOW_SECONDS })` */
 export const MAX_BATCHING_WINDOW_SECONDS = 300;
+/** Lambda's largest `BatchSize` for a Kinesis event source mapping. */
+export const MAX_BATCH_SIZE = 10_000;
 
 /** A stage's own window is refused where it is set; the job-wide one where the job deploys (serverless.ts). */
 function checkBatchingWindow(seconds: number | undefined, what: string): void {

@@ -103,6 +103,11 @@ export function stageOfNode(plan: Plan, nodeId: number): PlanStage | undefined {
   return plan.stages.find((s) => s.nodes.includes(nodeId));
 }
 
+/** The names of the job's sinks, in plan order. @example `sinkNames(planJob(job.graph)) // ['paid', 'timeouts', 'late-payments']` */
+export function sinkNames(plan: Plan): string[] {
+  return plan.stages.flatMap((s) => s.outputs).flatMap((o) => (o.kind === 'sink' ? [o.sink] : []));
+}
+
 export function stageById(plan: Plan, id: string): PlanStage {
   const stage = plan.stages.find((s) => s.id === id);
   if (!stage) throw new Error(`job ${plan.job} has no stage "${id}" (stages: ${plan.stages.map((s) => s.id).join(', ')})`);

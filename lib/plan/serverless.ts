@@ -6,7 +6,7 @@
  * so nothing about a job is written twice.
  */
 import { NATIVE_TTL_ATTRIBUTE } from '../state/ttl.ts';
-import { MAX_BATCHING_WINDOW_SECONDS } from './graph.ts';
+import { MAX_BATCH_SIZE, MAX_BATCHING_WINDOW_SECONDS } from './graph.ts';
 import { handlerName, stageById, type Plan, type PlanStage, type PlanStream } from './plan.ts';
 
 const cfName = (name: string) => name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
@@ -170,7 +170,7 @@ function checkLambdaLimits(plan: Plan): void {
     const check = (name: string, value: number, ok: boolean, range: string) => {
       if (!Number.isInteger(value) || !ok) throw new Error(`job ${plan.job}, stage ${stage.id}: ${name} must be ${range} (got ${value})`);
     };
-    check('batchSize', stage.batchSize, stage.batchSize >= 1 && stage.batchSize <= 10_000, 'an integer from 1 to 10000');
+    check('batchSize', stage.batchSize, stage.batchSize >= 1 && stage.batchSize <= MAX_BATCH_SIZE, `an integer from 1 to ${MAX_BATCH_SIZE}`);
     const window = es.maximumBatchingWindowInSeconds;
     check('maximumBatchingWindowInSeconds', window, window >= 0 && window <= MAX_BATCHING_WINDOW_SECONDS, `an integer from 0 to ${MAX_BATCHING_WINDOW_SECONDS}`);
     check('maximumRetryAttempts', es.maximumRetryAttempts, es.maximumRetryAttempts >= -1 && es.maximumRetryAttempts <= 10_000, '-1 (no limit) or an integer from 0 to 10000');

@@ -2,7 +2,7 @@
  * What a plan allows but a user almost never means: said by `eddy plan`, `replay` and `run`
  * before they start, on stderr.
  */
-import type { Plan } from './plan.ts';
+import { sinkNames, type Plan } from './plan.ts';
 
 /**
  * @example
@@ -12,7 +12,6 @@ import type { Plan } from './plan.ts';
  */
 export function planWarnings(plan: Plan): string[] {
   const warnings: string[] = [];
-  const sinks = plan.stages.flatMap((s) => s.outputs).filter((o) => o.kind === 'sink');
-  if (sinks.length === 0) warnings.push(`job ${plan.job} has no sink: its results go nowhere (add .sinkTo(...) to a stream)`);
+  if (sinkNames(plan).length === 0) warnings.push(`job ${plan.job} has no sink: its results go nowhere (add .sinkTo(...) to a stream)`);
   return warnings;
 }
