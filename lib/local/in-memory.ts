@@ -32,7 +32,7 @@ export async function replayInMemory(
     wallClock?: () => number;
     /** Crash probability per batch and its seed (see lib/runtime/chaos.ts). */
     chaos?: { probability: number; seed: number };
-    /** Where the sinks write (default: in memory, read back as `sinks.values(name)`). */
+    /** Where the sinks write (default: in memory, read back as the result's `sinks.values(name)`, which stays empty when this is given). */
     sinks?: SinkWriter;
     /** Progress lines (records fed per source). */
     onProgress?: (message: string) => void;
