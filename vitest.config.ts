@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export default defineConfig({
+  // The example jobs import `eddy` as users do; in this checkout that is the TypeScript source
+  // (package.json "exports", condition `eddy:source`; bin/eddy-runtime.mjs says the same for the CLI).
+  ssr: { resolve: { conditions: ['eddy:source', 'node', 'development|production'] } },
   test: {
     include: ['test/**/*.test.ts'],
     // Starts DynamoDB Local + kinesis-mock once per run; see test/global-setup.ts.

@@ -1,6 +1,6 @@
 /** The `purchases` source shared by hourly-uv, uv-sliding and hot-items (SCENARIOS.md). */
 import { z } from 'zod';
-import { KinesisSource, Time, WatermarkStrategy } from '../lib/api/index.ts';
+import { KinesisSource, Time, WatermarkStrategy } from 'eddy';
 
 export const Purchase = z.object({
   userId: z.string().min(1),

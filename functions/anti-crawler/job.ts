@@ -6,7 +6,7 @@
  * ip ever seen would keep its last 30 requests forever.
  */
 import { z } from 'zod';
-import { Job, KinesisSink, KinesisSource, ProcessWindowFunction, StateTtlConfig, Time, WatermarkStrategy, type Collector, type WindowContext } from '../../lib/api/index.ts';
+import { Job, KinesisSink, KinesisSource, ProcessWindowFunction, StateTtlConfig, Time, WatermarkStrategy, type Collector, type WindowContext } from 'eddy';
 
 export const Request = z.object({ ip: z.string().min(1), path: z.string(), ts: z.number().int().nonnegative() });
 export type Request = z.infer<typeof Request>;

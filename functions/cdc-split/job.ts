@@ -9,7 +9,7 @@
 import {
   Job, KinesisSink, KinesisSource, OutputTag, ProcessFunction, Time, WatermarkStrategy,
   type Collector, type MaxwellRecord, type ProcessContext, type WithRaw,
-} from '../../lib/api/index.ts';
+} from 'eddy';
 
 export const TABLES = ['orders', 'order_detail', 'user_info'] as const;
 export type Table = (typeof TABLES)[number];

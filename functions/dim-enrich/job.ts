@@ -16,7 +16,7 @@ import { z } from 'zod';
 import {
   BroadcastProcessFunction, Job, KinesisSink, KinesisSource, MapStateDescriptor, OutputTag, Time, WatermarkStrategy,
   type BroadcastContext, type Collector, type MaxwellRecord, type ReadOnlyBroadcastContext, type WithRaw,
-} from '../../lib/api/index.ts';
+} from 'eddy';
 
 export const PRODUCT_TABLE = 'product';
 

@@ -7,7 +7,7 @@
 import {
   Job, KeyedProcessFunction, KinesisSink, ProcessWindowFunction, SlidingEventTimeWindows, Time, ValueStateDescriptor,
   type Collector, type KeyedContext, type OnTimerContext, type RuntimeContext, type ValueState, type WindowContext,
-} from '../../lib/api/index.ts';
+} from 'eddy';
 import { purchasesSource, purchaseWatermarks, type Purchase } from '../purchases.ts';
 
 export const TOP_N = 10;

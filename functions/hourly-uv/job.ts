@@ -14,7 +14,7 @@
 import {
   ContinuousEventTimeTrigger, Job, KeyedProcessFunction, KinesisSink, ProcessWindowFunction, Time, TumblingEventTimeWindows, ValueStateDescriptor,
   type Collector, type KeyedContext, type OnTimerContext, type RuntimeContext, type ValueState, type WindowContext,
-} from '../../lib/api/index.ts';
+} from 'eddy';
 import { distinctUsersAndEvents, purchasesSource, purchaseWatermarks, userBucket } from '../purchases.ts';
 
 export const BUCKETS = 8;

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import {
   Job, KinesisSink, KinesisSource, ProcessJoinFunction, StateTtlConfig, Time, WatermarkStrategy,
   type Collector, type ProcessJoinContext,
-} from '../../lib/api/index.ts';
+} from 'eddy';
 
 /** A detail joins an order when `orderTs + LOWER <= detailTs <= orderTs + UPPER`. */
 export const JOIN_LOWER_MS = -Time.seconds(5);

@@ -26,7 +26,7 @@ import {
   type OnTimerContext,
   type RuntimeContext,
   type ValueState,
-} from '../../lib/api/index.ts';
+} from 'eddy';
 
 export const PAYMENT_TIMEOUT_MS = Time.minutes(3);
 

@@ -9,7 +9,7 @@
 import {
   Job, KeyedProcessFunction, KinesisSink, ProcessWindowFunction, SlidingEventTimeWindows, Time, ValueStateDescriptor,
   type Collector, type KeyedContext, type OnTimerContext, type RuntimeContext, type ValueState, type WindowContext,
-} from '../../lib/api/index.ts';
+} from 'eddy';
 import { distinctUsersAndEvents, purchasesSource, purchaseWatermarks, userBucket } from '../purchases.ts';
 
 export const BUCKETS = 8;

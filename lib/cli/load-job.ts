@@ -4,12 +4,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Job } from '../api/job.ts';
 
-/** The repository's `functions/` folder, where each example job lives in `<name>/job.ts`. */
+/** The repository's `functions/` folder, where each example job lives in `<name>/job.ts` (a checkout only: the package does not ship it). */
 export const FUNCTIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'functions');
 
+/** What a job module may be: TypeScript (loaded through tsx) or JavaScript. */
+const JOB_FILE = /\.(ts|mts|js|mjs)$/;
+
 /**
- * Loads a job by name (`functions/<name>/job.ts`) or by path to a module whose default
- * export is a {@link Job}; a `live.ts` beside it may export `startGenerator` for `eddy run --generate`.
+ * Loads a job by path to a module (TypeScript or JavaScript) whose default export is a
+ * {@link Job}, or, in a checkout of eddy, by the name of an example job (`functions/<name>/job.ts`);
+ * a `live.ts` beside it may export `startGenerator` for `eddy run --generate`.
  *
  * @example
  * ```ts
@@ -17,17 +21,22 @@ export const FUNCTIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..',
  * ```
  */
 export async function loadJob(nameOrPath: string): Promise<{ job: Job; module: Record<string, unknown>; dir: string }> {
-  const file = existsSync(nameOrPath) && nameOrPath.endsWith('.ts') ? resolve(nameOrPath) : join(FUNCTIONS_DIR, nameOrPath, 'job.ts');
+  const file = JOB_FILE.test(nameOrPath) && existsSync(nameOrPath) ? resolve(nameOrPath) : join(FUNCTIONS_DIR, nameOrPath, 'job.ts');
   if (!existsSync(file)) {
     const known = existsSync(FUNCTIONS_DIR) ? readdirSync(FUNCTIONS_DIR).filter((d) => existsSync(join(FUNCTIONS_DIR, d, 'job.ts'))) : [];
-    throw new Error(`no job "${nameOrPath}" (known jobs: ${known.join(', ') || 'none'}; or give a path to a job .ts file)`);
+    const hint = JOB_FILE.test(nameOrPath) ? `no file ${resolve(nameOrPath)}` : known.length > 0 ? `known jobs: ${known.join(', ')}` : 'give the path to its module, e.g. jobs/clicks.ts';
+    throw new Error(`no job "${nameOrPath}" (${hint})`);
   }
   const live = join(dirname(file), 'live.ts');
   const module = {
     ...(existsSync(live) ? ((await import(pathToFileURL(live).href)) as Record<string, unknown>) : {}),
     ...((await import(pathToFileURL(file).href)) as Record<string, unknown>),
   };
-  if (!(module.default instanceof Job)) throw new Error(`${file} must export a Job as default`);
+  if (!(module.default instanceof Job)) {
+    // A Job of another copy of eddy: a global `eddy` running a project that installed its own.
+    const foreign = module.default?.constructor?.name === 'Job';
+    throw new Error(`${file} must export a Job as default${foreign ? ` (it exports a Job of another copy of eddy than this CLI's, ${fileURLToPath(new URL('..', import.meta.url))}: run the project's own, \`npx eddy\`)` : ''}`);
+  }
   return { job: module.default, module, dir: dirname(file) };
 }
 

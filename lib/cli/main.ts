@@ -16,7 +16,7 @@ import { planToDot, planToMermaid } from '../plan/diagram.ts';
 import { DEFAULT_DATA_DIR } from './target.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-/** `eddy plan --format`; `serverless` is what infra/serverless.cjs reads (JSON only on stdout). */
+/** `eddy plan --format`; `serverless` is what the Serverless plugin derives (JSON only on stdout). */
 const PLAN_FORMATS = ['text', 'json', 'mermaid', 'dot', 'serverless'];
 
 export function buildCli(): Command {

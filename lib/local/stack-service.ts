@@ -8,12 +8,13 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { OWN_EXTENSION, RUNNING_FROM_SOURCE } from './own-code.ts';
 import { pidAlive, waitForLock } from './pid-lock.ts';
 
 /** What `<dataDir>/stack.json` says about the running service. */
@@ -25,9 +26,10 @@ export interface StackInfo {
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const RUN_TS = join(HERE, '..', '..', 'bin', 'run-ts.mjs');
 /** The service's entry; also how a pid is recognised as ours (its command line names this file). */
-export const STACK_MAIN = join(HERE, 'stack-main.ts');
+export const STACK_MAIN = join(HERE, `stack-main${OWN_EXTENSION}`);
+/** In a checkout through tsx (bin/run-ts.mjs); the installed package's build/ runs on Node itself. */
+const SERVICE_COMMAND = RUNNING_FROM_SOURCE ? [join(HERE, '..', '..', 'bin', 'run-ts.mjs'), STACK_MAIN] : [STACK_MAIN];
 /** Cold start is ~3 s (JVM); a large kinesis-mock snapshot to load adds to it. */
 const START_TIMEOUT_MS = 120_000;
 /** The service gives each emulator 10 s after SIGTERM before SIGKILL; beyond this something is wrong. */
@@ -141,7 +143,7 @@ export async function stopStack(dataDir: string): Promise<number | undefined> {
 async function spawnService(files: ReturnType<typeof stackFiles>): Promise<StackInfo> {
   // The log file, not a pipe: a pipe would die with this process and take the service with it (EPIPE).
   const log = openSync(files.log, 'a');
-  const child = spawn(process.execPath, [RUN_TS, STACK_MAIN, files.dir], { detached: true, stdio: ['ignore', log, log], cwd: files.dir });
+  const child = spawn(process.execPath, [...SERVICE_COMMAND, files.dir], { detached: true, stdio: ['ignore', log, log], cwd: files.dir });
   closeSync(log);
   let exit: string | undefined;
   child.once('exit', (code, signal) => (exit = signal ?? `code ${code}`));
@@ -182,12 +184,12 @@ function signal(pid: number, name: NodeJS.Signals): void {
 
 /**
  * Whether `pid` is a live stack service. Where /proc exists its command line must name
- * stack-main.ts, so that a recycled pid is never mistaken for ours (and never signalled).
+ * STACK_MAIN, so that a recycled pid is never mistaken for ours (and never signalled).
  */
 function serviceProcess(pid: number): 'ours' | 'other' | 'dead' {
   if (!pidAlive(pid)) return 'dead';
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('stack-main.ts') ? 'ours' : 'other';
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(basename(STACK_MAIN)) ? 'ours' : 'other';
   } catch {
     return 'ours'; // no /proc (macOS): trust stack.json
   }

@@ -13,7 +13,7 @@ it('the README example job replays to the expected running totals', async () => 
   const readme = await readFile('README.md', 'utf8');
   const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   expect(example).toContain("new Job('running-total')");
-  // Inside the package so that the self-reference `eddy/api` resolves as it does for users.
+  // Inside the package so that the self-reference `eddy` resolves as it does for users.
   await mkdir('test/.tmp', { recursive: true });
   const dir = await mkdtemp(join('test/.tmp', 'readme-'));
   await writeFile(join(dir, 'job.ts'), example!);

@@ -1,7 +1,7 @@
 /**
- * `serverless invoke local` runs a stage's bundled Lambda handler (infra/bundle.ts) on a
- * sample event against the emulators of the test run, offline, with the repository's own
- * serverless.yml (the job chosen by EDDY_JOB), as a user runs it after `npm run build`.
+ * `serverless invoke local` runs a stage's bundled Lambda handler on a sample event against the
+ * emulators of the test run, offline, with the repository's own serverless.yml (the job chosen
+ * by EDDY_JOB), as a user runs it: eddy's Serverless plugin bundles the handlers first.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -23,7 +23,6 @@ const run = promisify(execFile);
 let clients: AwsClients;
 let env: Record<string, string>;
 beforeAll(async () => {
-  await run(process.execPath, ['bin/run-ts.mjs', 'infra/bundle.ts', '--job', 'order-timeout'], { timeout: 120_000 });
   const endpoints = localEndpoints();
   env = { EDDY_DYNAMODB_ENDPOINT: endpoints.dynamodb, EDDY_KINESIS_ENDPOINT: endpoints.kinesis, EDDY_RESOURCE_PREFIX: `sls${process.pid}-`, AWS_REGION: 'us-east-1' };
   clients = createClients(resolveAwsTarget(env));

@@ -1,7 +1,8 @@
 /**
  * `serverless package` works offline for every job in functions/ and derives everything from
- * the job's plan. For each job the test bundles (infra/bundle.ts, once for all jobs), packages
- * into a directory of its own and reads the CloudFormation template:
+ * the job's plan, with no build step: eddy's Serverless plugin bundles the handlers itself
+ * (lib/aws/serverless-plugin.ts). For each job the test packages into a directory of its own
+ * and reads the CloudFormation template:
  * - one function per stage (+ the sweep when a stage keeps timers), each zip holding only its
  *   own bundle, whose export is the handler;
  * - every stage has exactly one Kinesis event source mapping, on its input stream, with
@@ -28,7 +29,7 @@ import { planJob } from '../../../lib/plan/planner.ts';
 
 const run = promisify(execFile);
 const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*' };
-const jobs = readdirSync('functions').filter((d) => existsSync(join('functions', d, 'job.ts')) && existsSync(join('functions', d, 'handler.ts')));
+const jobs = readdirSync('functions').filter((d) => existsSync(join('functions', d, 'job.ts')));
 const tmpDirs: string[] = [];
 /** Templates packaged for the dev stage, by job (the local-stage test compares with one). */
 const devTemplates = new Map<string, Template>();
@@ -120,10 +121,6 @@ function wildcards(node: unknown, path = ''): string[] {
   if (node && typeof node === 'object') return Object.entries(node).flatMap(([k, v]) => wildcards(v, `${path}.${k}`));
   return [];
 }
-
-beforeAll(async () => {
-  await run(process.execPath, ['bin/run-ts.mjs', 'infra/bundle.ts'], { timeout: 300_000 });
-}, 300_000);
 
 afterAll(async () => {
   await Promise.all(tmpDirs.map((d) => rm(d, { recursive: true, force: true })));

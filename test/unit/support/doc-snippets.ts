@@ -1,6 +1,6 @@
 /**
  * The `// runnable` blocks of a docs page as modules: every ```ts block whose first line is
- * `// runnable` is written to a file inside the package (so that `eddy/api` resolves as it
+ * `// runnable` is written to a file inside the package (so that `eddy` resolves as it
  * does for users, through package.json "exports"), imported, and type-checked on demand with
  * the repository's compiler options. Used by the docs-snippets tests of each page.
  */

@@ -1,6 +1,6 @@
 /**
  * docs/windows.md must work as printed: every ```ts block whose first line is `// runnable` is
- * written to a module inside the package (so that `eddy/api` resolves as it does for users),
+ * written to a module inside the package (so that `eddy` resolves as it does for users),
  * type-checked with the repository's compiler options, imported, and must export a Job as
  * default (test/unit/support/doc-snippets.ts). Each is then replayed in memory on a tiny input and its sinks compared with results
  * worked out by hand. The session job also runs "live" in memory, with a simulated wall clock:
