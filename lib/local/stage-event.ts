@@ -38,6 +38,12 @@ export interface StageEventOptions {
   watermark?: number | 'none';
   /** Keyed stage: end of input after everything (the stage drains, as at the end of a replay). */
   end?: boolean;
+  /**
+   * Numbering of the records (sequence numbers, and a keyed stage's upstream origins) starts
+   * after this many (default 0): successive events of one shard then carry new positions, which
+   * the stage does not take for re-deliveries (`eddy/testing`'s stage harness feeds batch after batch).
+   */
+  firstRecord?: number;
   /** Prepended to the stream name in the ARN (`EDDY_RESOURCE_PREFIX`). */
   prefix?: string;
   region?: string;
@@ -120,8 +126,25 @@ export function parseKeyArgument(text: string): string | number {
  * ```
  */
 export function buildStageEvent(job: Job, plan: Plan, stageId: string, lines: string[], options: StageEventOptions = {}): StageEvent {
+  const { records, shard, leftOut } = buildStageRecords(job, plan, stageId, lines, options);
+  const event = toKinesisEvent((options.prefix ?? '') + stageById(plan, stageId).input.stream, shard, records, options.region, options.account);
+  return { event, shard, leftOut };
+}
+
+/**
+ * The records of one shard of `stageId` from JSON Lines, as the stage reads them (what
+ * {@link buildStageEvent} wraps in a Kinesis event; `eddy/testing`'s stage harness runs them).
+ *
+ * @example
+ * ```ts
+ * const { records, shard } = buildStageRecords(job, plan, 'order-timeout', lines, { shard: '0' });
+ * ```
+ */
+export function buildStageRecords(job: Job, plan: Plan, stageId: string, lines: string[], options: StageEventOptions = {}): { records: ReadRecord[]; shard: string; leftOut: Record<string, number> } {
   const stage = stageById(plan, stageId);
-  if (lines.length === 0) throw new Error('no input lines: an event needs at least one record');
+  const controlOnly = stage.kind === 'keyed' && options.shard !== undefined && ((options.watermark !== undefined && options.watermark !== 'none') || options.end);
+  if (lines.length === 0 && !controlOnly) throw new Error('no input lines: an event needs at least one record (or, for a keyed stage, a shard and a watermark or the end)');
+  const first = options.firstRecord ?? 0;
   const routed = stage.kind === 'source' ? sourceRecords(job, stage, lines) : keyedRecords(job, plan, stage, lines, options);
   const shards = evenShards(stage.input.shards);
   const shard = options.shard !== undefined ? resolveShard(shards, options.shard) : routed.records[0].shard;
@@ -132,9 +155,7 @@ export function buildStageEvent(job: Job, plan: Plan, stageId: string, lines: st
   for (const data of routed.trailer(shard)) mine.push({ data, partitionKey: shard, arrival: lastArrival });
   if (mine.length === 0) throw new Error(`no line goes to ${shard} (lines per shard: ${JSON.stringify(leftOut)})`);
   const index = shards.findIndex((s) => s.shardId === shard);
-  const records: ReadRecord[] = mine.map((r, n) => ({ ...r, seq: syntheticSeq(index, n) }));
-  const event = toKinesisEvent((options.prefix ?? '') + stage.input.stream, shard, records, options.region, options.account);
-  return { event, shard, leftOut };
+  return { records: mine.map((r, n) => ({ ...r, seq: syntheticSeq(index, first + n) })), shard, leftOut };
 }
 
 function resolveShard(shards: ShardRange[], given: string): string {
@@ -225,7 +246,7 @@ function keyedRecords(job: Job, plan: Plan, stage: PlanStage, lines: string[], o
     else if (edge.kind === 'forward') key = encodeKey(fromShard); // what StageChain keys a forwarded record by
     else key = BROADCAST_KEY;
     const target = shardForHash(shards, hashKeyOf(key)).shardId;
-    const envelope: Envelope = { kind: 'data', key, ts, payload, origin: { seq: syntheticSeq(0, i), index: 0 }, ...(out.input === 2 ? { in: 2 as const } : {}) };
+    const envelope: Envelope = { kind: 'data', key, ts, payload, origin: { seq: syntheticSeq(0, (options.firstRecord ?? 0) + i), index: 0 }, ...(out.input === 2 ? { in: 2 as const } : {}) };
     // A broadcast element goes to every shard: it is routed to whichever shard the event is for.
     const shard = key === BROADCAST_KEY ? (options.shard !== undefined ? resolveShard(shards, options.shard) : target) : target;
     return { shard, data: encodeEnvelopes({ from: { stage: from, shard: fromShard }, to: shard, envelopes: [envelope] }), partitionKey: shard, arrival: ts };
