@@ -4,6 +4,7 @@ import { describePlan } from '../plan/describe.ts';
 import { planJob } from '../plan/planner.ts';
 import { planWarnings } from '../plan/warnings.ts';
 import { toServerless } from '../plan/serverless.ts';
+import { initCommand } from './init-command.ts';
 import { loadJob } from './load-job.ts';
 import { replayCommand } from './replay-command.ts';
 import { feedCommand } from './feed-command.ts';
@@ -21,6 +22,16 @@ const PLAN_FORMATS = ['text', 'json', 'mermaid', 'dot', 'serverless'];
 
 export function buildCli(): Command {
   const program = new Command('eddy').description('Flink-style stateful stream processing on AWS Lambda, Kinesis and DynamoDB').showHelpAfterError();
+
+  program
+    .command('init <dir>')
+    .description('write a new project into <dir>: package.json depending on eddy, an example job and its tests, a sample input, serverless.yml, README')
+    .option('--eddy <spec>', 'the dependency spec of eddy in package.json (default: this version; e.g. file:../eddy-0.1.0.tgz)')
+    .action(async (dir: string, opts: { eddy?: string }) => {
+      const files = await initCommand(dir, opts);
+      console.log(`eddy: wrote ${files.length} files into ${dir}: ${files.join(', ')}`);
+      console.log(`next:\n  cd ${dir}\n  npm install\n  npm test\n  npx eddy replay jobs/page-views.ts --input clicks=events/clicks.jsonl --out out`);
+    });
 
   program
     .command('plan <job>')
@@ -55,7 +66,7 @@ export function buildCli(): Command {
     .option('--data-dir <dir>', 'the local stack keeps its streams and tables here', DEFAULT_DATA_DIR)
     .option('--out <dir>', 'sinks append <dir>/<sink>.jsonl, each output exactly once (default: <data-dir>/out)')
     .option('--until-idle', 'exit once every shard is read to its end and nothing is in flight')
-    .option('--drain', 'first write end-of-input markers (every timer fires, as in replay); exit once every stage has processed them')
+    .option('--drain', 'first write end-of-input markers (every timer fires, as in replay); exit once every stage has processed them. Terminal: the watermark stays at its end, so records fed afterwards are late')
     .option('--generate', "feed the job's synthetic generator (functions/<job>/live.ts)")
     .option('--status-every <seconds>', 'print stage status this often', '5')
     .option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)')

@@ -19,3 +19,6 @@ export const RUNNING_FROM_SOURCE = OWN_EXTENSION === '.ts';
  * example job built in a checkout must resolve `eddy` with it, or it would look for `build/`.
  */
 export const SOURCE_CONDITION = 'eddy:source';
+
+/** The root of the eddy package (where package.json, bin/ and templates/ are), in either form. */
+export const PACKAGE_ROOT = fileURLToPath(new URL(RUNNING_FROM_SOURCE ? '../..' : '../../..', import.meta.url));

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { OWN_EXTENSION, RUNNING_FROM_SOURCE } from './own-code.ts';
+import { OWN_EXTENSION, PACKAGE_ROOT, RUNNING_FROM_SOURCE } from './own-code.ts';
 import { pidAlive, waitForLock } from './pid-lock.ts';
 
 /** What `<dataDir>/stack.json` says about the running service. */
@@ -29,7 +29,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** The service's entry; also how a pid is recognised as ours (its command line names this file). */
 export const STACK_MAIN = join(HERE, `stack-main${OWN_EXTENSION}`);
 /** In a checkout through tsx (bin/run-ts.mjs); the installed package's build/ runs on Node itself. */
-const SERVICE_COMMAND = RUNNING_FROM_SOURCE ? [join(HERE, '..', '..', 'bin', 'run-ts.mjs'), STACK_MAIN] : [STACK_MAIN];
+const SERVICE_COMMAND = RUNNING_FROM_SOURCE ? [join(PACKAGE_ROOT, 'bin', 'run-ts.mjs'), STACK_MAIN] : [STACK_MAIN];
 /** Cold start is ~3 s (JVM); a large kinesis-mock snapshot to load adds to it. */
 const START_TIMEOUT_MS = 120_000;
 /** The service gives each emulator 10 s after SIGTERM before SIGKILL; beyond this something is wrong. */

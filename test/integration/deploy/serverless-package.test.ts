@@ -26,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../lib/api/job.ts';
 import { handlerName, type Plan, type PlanStage } from '../../../lib/plan/plan.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
+import { zipFiles } from '../../support/zip.ts';
 
 const run = promisify(execFile);
 const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*' };
@@ -46,22 +47,6 @@ async function slsPackage(job: string, stage = 'dev'): Promise<{ dir: string; te
   });
   const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
   return { dir, template, stdout: stdout + stderr };
-}
-
-/** File names in a zip archive, from its central directory. */
-async function zipEntries(file: string): Promise<string[]> {
-  const buf = await readFile(file);
-  let eocd = buf.length - 22;
-  while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054b50) eocd--;
-  const count = buf.readUInt16LE(eocd + 10);
-  let at = buf.readUInt32LE(eocd + 16);
-  const names: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const nameLength = buf.readUInt16LE(at + 28);
-    names.push(buf.toString('utf8', at + 46, at + 46 + nameLength));
-    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
-  }
-  return names;
 }
 
 /** The batching window a stage sets itself, on its source or on the keyed operator that starts it. */
@@ -166,7 +151,7 @@ describe.each(jobs)('serverless package %s', (name) => {
       expect(props.Handler).toBe(`dist/${name}/${fn}.${fn}`);
       expect(props.Runtime).toBe('nodejs20.x');
       expect(props.Architectures).toEqual(['arm64']); // Graviton: what eddy cost prices a GB-second at
-      expect((await zipEntries(join(dir, `${fn}.zip`))).sort()).toEqual([`dist/${name}/${fn}.js`, `dist/${name}/package.json`].sort());
+      expect(Object.keys(await zipFiles(join(dir, `${fn}.zip`))).sort()).toEqual([`dist/${name}/${fn}.js`, `dist/${name}/package.json`].sort());
     }
     // Each bundle loads in plain Node (as Lambda loads it) and exports its handler, and only that.
     const script = `for (const fn of ${JSON.stringify(expected)}) { const m = await import('./dist/${name}/' + fn + '.js'); console.log(JSON.stringify([fn, Object.keys(m), typeof m[fn]])); }`;
