@@ -1,7 +1,7 @@
 /** The public API of eddy: everything a job module imports. */
 export { Job } from './job.ts';
 export { DataStream, KeyedStream, ProcessedStream, ConnectedStreams, ConnectedKeyedStreams } from './stream.ts';
-export { WatermarkStrategy } from './watermark.ts';
+export { WatermarkStrategy, NO_TIMESTAMP, type TimestampAssigner } from './watermark.ts';
 export { OutputTag } from './output-tag.ts';
 export { Time, MAX_WATERMARK, MIN_WATERMARK } from './time.ts';
 export { StateTtlConfig, UpdateType, StateVisibility } from './state-ttl.ts';

@@ -1,5 +1,5 @@
 import { DataStream } from './stream.ts';
-import type { WatermarkStrategy } from './watermark.ts';
+import { WatermarkStrategy } from './watermark.ts';
 import type { SourceSpec } from '../connectors/source-spec.ts';
 import { DEFAULT_JOB_OPTIONS, JobGraph, type JobOptions } from '../plan/graph.ts';
 import { plannedShards } from '../plan/stream-mode.ts';
@@ -29,9 +29,17 @@ export class Job {
     this.graph = new JobGraph(name, { ...merged, parallelism: options.parallelism ?? plannedShards(merged.plannedEventsPerSecond) });
   }
 
-  /** Reads a source with the given event-time and watermark strategy. */
-  fromSource<T>(source: SourceSpec<T>, watermarks: WatermarkStrategy<T>): DataStream<T> {
-    if (!watermarks.timestampAssigner) throw new Error(`source ${source.name}: the watermark strategy needs withTimestampAssigner`);
+  /**
+   * Reads a source with the given event-time and watermark strategy, or with none yet: then
+   * `assignTimestampsAndWatermarks` on the returned stream gives it (Flink's two spellings).
+   *
+   * @example
+   * ```ts
+   * job.fromSource(KinesisSource.json('orders', { schema: Order, partitionKey: (o) => o.orderId }),
+   *   WatermarkStrategy.forBoundedOutOfOrderness<Order>(Time.seconds(5)).withTimestampAssigner((o) => o.ts));
+   * ```
+   */
+  fromSource<T>(source: SourceSpec<T>, watermarks: WatermarkStrategy<T> = WatermarkStrategy.noWatermarks<T>()): DataStream<T> {
     if (this.graph.nodes.some((n) => n.kind === 'source' && n.source.name === source.name)) {
       throw new Error(`job ${this.name}: two sources named ${source.name}`);
     }

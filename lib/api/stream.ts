@@ -4,6 +4,7 @@ import type { MapStateDescriptor } from './state-descriptors.ts';
 import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.ts';
 import type { KeyedProcessOptions } from './stage-options.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
+import type { WatermarkStrategy } from './watermark.ts';
 import type { JobGraph, KeySelector, StateBackendKind } from '../plan/graph.ts';
 import { GlobalWindows, type WindowAssigner } from '../window/assigners.ts';
 import { CountEvictor } from '../window/evictors.ts';
@@ -166,6 +167,44 @@ export class DataStream<T> {
   /** Writes the stream to a sink. */
   sinkTo(sink: SinkSpec<T>): void {
     this.graph.add({ kind: 'sink', input: this.nodeId, sink });
+  }
+
+  /**
+   * Prints every record (Flink `print`): deployed, one line `<name>> <JSON>` per record in the
+   * function's log (CloudWatch Logs); in `eddy replay` / `eddy run` the file `<out>/<name>.jsonl`
+   * like any sink; in `eddy/testing` the sink `<name>`. For looking at a stream, not for
+   * results: a retried batch prints its records again, and log ingestion is billed per GB.
+   *
+   * @example
+   * ```ts
+   * orders.filter((o) => o.amount > 1_000).print('big-orders');
+   * ```
+   */
+  print(name = 'print'): void {
+    this.sinkTo({ kind: 'print', name });
+  }
+
+  /**
+   * Gives the source this stream reads its event time and watermarks (Flink
+   * `assignTimestampsAndWatermarks`), replacing the strategy `fromSource` was given. eddy
+   * assigns event time where records enter, in the source stage, so this is called on the
+   * stream `fromSource` returns; after an operator it is an error (docs/concepts.md says why).
+   *
+   * @example
+   * ```ts
+   * job.fromSource(KinesisSource.json('orders', { schema: Order, partitionKey: (o) => o.orderId }))
+   *   .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<Order>(Time.seconds(5)).withTimestampAssigner((o) => o.ts));
+   * ```
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
+    const node = this.graph.node(this.nodeId);
+    if (node.kind !== 'source') {
+      throw new Error(
+        `assignTimestampsAndWatermarks after ${node.kind}: eddy assigns event time in the source stage, where records enter; call it on the stream fromSource(...) returns (or give fromSource the strategy)`,
+      );
+    }
+    node.watermarks = strategy;
+    return this;
   }
 }
 

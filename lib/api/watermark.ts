@@ -2,6 +2,20 @@ import { boundedWatermark } from '../time/watermarks.ts';
 import { MIN_WATERMARK } from './time.ts';
 
 /**
+ * The record timestamp a timestamp assigner gets when the record has none (Flink
+ * `TimestampAssigner.NO_TIMESTAMP`): in `eddy replay`, `eddy/testing` and `eddy cost`, whose
+ * records come from files or arrays, not from a stream that stamped their arrival.
+ */
+export const NO_TIMESTAMP = Number.MIN_SAFE_INTEGER;
+
+/**
+ * Reads the event time (epoch ms) of a record (Flink `TimestampAssigner`). `recordTimestamp`
+ * is the Kinesis record's approximate arrival time (epoch ms) deployed and in `eddy run`, and
+ * {@link NO_TIMESTAMP} where records have no arrival time (replay, tests).
+ */
+export type TimestampAssigner<T> = (event: T, recordTimestamp: number) => number;
+
+/**
  * How a source assigns event time and watermarks, after Flink's `WatermarkStrategy`.
  *
  * The watermark of a source shard is `max(ts seen) - outOfOrderness - 1`, exactly as Flink's
@@ -18,7 +32,7 @@ import { MIN_WATERMARK } from './time.ts';
 export class WatermarkStrategy<T> {
   private constructor(
     readonly outOfOrdernessMs: number,
-    readonly timestampAssigner: ((event: T) => number) | undefined,
+    readonly timestampAssigner: TimestampAssigner<T> | undefined,
     readonly idlenessMs: number | undefined,
     /** False for {@link WatermarkStrategy.noWatermarks}: event time advances only at the end of input. */
     readonly emitsWatermarks = true,
@@ -49,8 +63,17 @@ export class WatermarkStrategy<T> {
     return new WatermarkStrategy<T>(0, undefined, undefined, false);
   }
 
-  /** Reads the event time (epoch ms) of a record. */
-  withTimestampAssigner(assigner: (event: T) => number): WatermarkStrategy<T> {
+  /**
+   * Reads the event time (epoch ms) of a record; the second argument is the record's arrival
+   * time, or {@link NO_TIMESTAMP} in replay (see {@link TimestampAssigner}).
+   *
+   * @example
+   * ```ts
+   * WatermarkStrategy.forBoundedOutOfOrderness<Order>(Time.seconds(5)).withTimestampAssigner((o) => o.ts);
+   * WatermarkStrategy.forMonotonousTimestamps<Click>().withTimestampAssigner((_c, arrival) => arrival); // ingestion time
+   * ```
+   */
+  withTimestampAssigner(assigner: TimestampAssigner<T>): WatermarkStrategy<T> {
     return new WatermarkStrategy<T>(this.outOfOrdernessMs, assigner, this.idlenessMs, this.emitsWatermarks);
   }
 

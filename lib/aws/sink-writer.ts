@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import { batchWriteAll } from './batch-write.ts';
-import { groupBySink, type SinkWriter } from '../connectors/sink-writer.ts';
+import { groupBySink, printLine, type SinkWriter } from '../connectors/sink-writer.ts';
 import { putAll } from '../runtime/emitter.ts';
 import type { SinkRecordOut } from '../runtime/outputs.ts';
 import type { StreamClient } from '../runtime/stream-client.ts';
@@ -10,7 +10,8 @@ import type { Plan } from '../plan/plan.ts';
 
 /**
  * Writes sink outputs to their Kinesis streams (partition key from the sink) and DynamoDB
- * tables (item key from the sink, so a re-delivered output overwrites itself).
+ * tables (item key from the sink, so a re-delivered output overwrites itself); print sinks
+ * write a line per record to the function's log.
  *
  * @example
  * ```ts
@@ -24,12 +25,16 @@ export class AwsSinkWriter implements SinkWriter {
     private readonly streams: StreamClient,
     private readonly documents: DynamoDBDocumentClient,
     private readonly prefix: string,
+    /** Where print sinks' lines go (Lambda: stdout, which is the function's CloudWatch log). */
+    private readonly log: (line: string) => void = (line) => console.log(line),
   ) {}
 
   async write(records: SinkRecordOut[]): Promise<void> {
     for (const [name, rows] of groupBySink(records)) {
       const { sink, target } = this.sinkNamed(name);
-      if (sink.kind === 'kinesis') {
+      if (sink.kind === 'print') {
+        for (const r of rows) this.log(printLine(name, r.value));
+      } else if (sink.kind === 'kinesis') {
         await putAll(this.streams, target, rows.map((r) => ({ data: Buffer.from(JSON.stringify(r.value)), partitionKey: sink.partitionKey(r.value) })));
       } else {
         // One write per item key: BatchWriteItem rejects a key twice, and the last output for a key is its value.

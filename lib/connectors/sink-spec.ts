@@ -15,4 +15,9 @@ export type SinkSpec<T> =
       tableName?: string;
       /** Deterministic item key, so a re-delivered output overwrites itself instead of duplicating. */
       key: (value: T) => string;
+    }
+  | {
+      /** `DataStream.print()`: a line per record in the function's log. */
+      kind: 'print';
+      name: string;
     };

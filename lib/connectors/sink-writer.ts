@@ -9,6 +9,19 @@ export interface SinkWriter {
 }
 
 /**
+ * The log line of one record of a print sink (`DataStream.print(name)`), as Flink prints
+ * `identifier> value`.
+ *
+ * @example
+ * ```ts
+ * printLine('big-orders', { orderId: 'o-1' }); // 'big-orders> {"orderId":"o-1"}'
+ * ```
+ */
+export function printLine(name: string, value: unknown): string {
+  return `${name}> ${JSON.stringify(value)}`;
+}
+
+/**
  * Sink records by sink, each sink's in output order: writers send one request per sink.
  *
  * @example

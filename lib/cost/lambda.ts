@@ -68,7 +68,7 @@ export function billedDurationMs(a: ActorCounts, o: LambdaPricing): number {
  * ```
  */
 export function lambdaDollars(a: ActorCounts, o: LambdaPricing, prices: Prices): LambdaDollars {
-  const logBytes = a.invocations * (PLATFORM_LOG_BYTES + METRICS_VALUE_BYTES[o.metrics]) + a.metricDocuments * METRICS_DOCUMENT_BYTES[o.metrics];
+  const logBytes = a.invocations * (PLATFORM_LOG_BYTES + METRICS_VALUE_BYTES[o.metrics]) + a.metricDocuments * METRICS_DOCUMENT_BYTES[o.metrics] + a.printedBytes;
   return {
     requests: a.invocations * prices.lambdaRequest,
     duration: (billedDurationMs(a, o) / 1000) * (o.memoryMb / 1024) * prices.lambdaGbSecond,

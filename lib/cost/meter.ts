@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Job } from '../api/job.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
-import { groupBySink, type SinkWriter } from '../connectors/sink-writer.ts';
+import { groupBySink, printLine, type SinkWriter } from '../connectors/sink-writer.ts';
 import type { BatchResult } from '../runtime/batch.ts';
 import { isSourceEnd } from '../runtime/envelope.ts';
 import type { SinkRecordOut } from '../runtime/outputs.ts';
@@ -47,6 +47,8 @@ export interface ActorCounts {
   sinkPuts: PutCounts;
   /** Write units of DynamoDB sinks (BatchWriteItem). */
   sinkWriteUnits: number;
+  /** Bytes of the lines print sinks wrote to the function's log (CloudWatch Logs ingestion). */
+  printedBytes: number;
   /** EMF documents the actor's handlers published (a container's first batch, then at most one a minute, trouble at once: lib/runtime/metrics.ts). */
   metricDocuments: number;
   /** What the metrics published only on occurrence counted (lib/runtime/metrics.ts ON_OCCURRENCE): dead letters, late records, batches asked for again. */
@@ -59,11 +61,14 @@ export interface MeterCounts {
   actors: Record<string, ActorCounts>;
 }
 
+/** What the Node.js Lambda runtime puts around a console.log line: `<ISO time>\t<request id>\tINFO\t…\n`. */
+const LAMBDA_LOG_LINE_PREFIX_BYTES = 24 + 1 + 36 + 1 + 4 + 1 + 1;
+
 const emptyPuts = (): PutCounts => ({ requests: 0, records: 0, bytes: 0, billedKb: 0, payloadUnits: 0 });
 /** Counts of an actor that did nothing. @example `emptyActor().invocations // 0` */
 export const emptyActor = (): ActorCounts => ({
   invocations: 0, measuredMs: 0, billedMs: 0, recordsRead: 0, bytesRead: 0, readBilledKb: 0, events: 0,
-  dynamo: { requests: 0, readUnits: 0, writeUnits: 0, byKind: {} }, streamPutRequests: 0, sinkPuts: emptyPuts(), sinkWriteUnits: 0, metricDocuments: 0,
+  dynamo: { requests: 0, readUnits: 0, writeUnits: 0, byKind: {} }, streamPutRequests: 0, sinkPuts: emptyPuts(), sinkWriteUnits: 0, printedBytes: 0, metricDocuments: 0,
   occurrences: { DeadLetters: 0, LateRecords: 0, BatchFailures: 0 },
 });
 
@@ -207,7 +212,9 @@ export class MeteredSinks implements SinkWriter {
     for (const [name, rows] of groupBySink(records)) {
       const spec = this.specs.get(name);
       if (!spec) throw new Error(`unknown sink ${name}`);
-      if (spec.kind === 'kinesis') {
+      if (spec.kind === 'print') {
+        for (const r of rows) c.printedBytes += Buffer.byteLength(printLine(name, r.value)) + LAMBDA_LOG_LINE_PREFIX_BYTES;
+      } else if (spec.kind === 'kinesis') {
         c.sinkPuts.requests += Math.ceil(rows.length / 500);
         for (const r of rows) addRecord(c.sinkPuts, kinesisRecordBytes(Buffer.from(JSON.stringify(r.value)), spec.partitionKey(r.value)));
       } else {

@@ -20,6 +20,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { Job } from '../api/job.ts';
 import { MIN_WATERMARK } from '../api/time.ts';
+import { NO_TIMESTAMP, type TimestampAssigner } from '../api/watermark.ts';
 import { hashKeyOf, shardForHash, type ShardRange } from '../plan/partitioning.ts';
 import { stageById, type Plan, type PlanStage } from '../plan/plan.ts';
 import { BROADCAST_KEY, encodeEnvelopes, type Envelope } from '../runtime/envelope.ts';
@@ -208,10 +209,10 @@ function decoded(decode: (data: Uint8Array) => unknown, line: string): unknown {
   }
 }
 
-function eventTime(assigner: ((v: any) => number) | undefined, value: unknown): number | undefined {
+function eventTime(assigner: TimestampAssigner<any> | undefined, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   try {
-    const ts = assigner ? assigner(value) : (value as { ts?: unknown }).ts;
+    const ts = assigner ? assigner(value, NO_TIMESTAMP) : (value as { ts?: unknown }).ts;
     return typeof ts === 'number' && Number.isFinite(ts) && ts >= 0 ? ts : undefined;
   } catch {
     return undefined;

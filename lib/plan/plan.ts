@@ -13,7 +13,7 @@ export type PlanOutput =
    * (a main stream connected with a broadcast stream is not re-keyed); `broadcast`, every shard.
    */
   | { kind: 'stage'; viaNode: number; stage: string; stream: string; input?: 2; route?: 'forward' | 'broadcast' }
-  | { kind: 'sink'; viaNode: number; sink: string; sinkKind: 'kinesis' | 'dynamodb'; target: string };
+  | { kind: 'sink'; viaNode: number; sink: string; sinkKind: 'kinesis' | 'dynamodb' | 'print'; target: string };
 
 export interface PlanStage {
   /** `source-<name>` for a source stage, the operator uid for a keyed stage. */

@@ -12,10 +12,18 @@ import { internalStreamMode } from './stream-mode.ts';
  * console.log(plan.stages.map((s) => s.id)); // ['source-orders', 'order-timeout']
  * ```
  */
+/** Where a print sink writes: the function's log, no resource. */
+const PRINT_TARGET = 'log';
+
 export function planJob(graph: JobGraph): Plan {
   const job = graph.name;
   const entries = graph.nodes.filter((n) => n.kind === 'source' || n.kind === 'process');
   if (!entries.some((n) => n.kind === 'source')) throw new Error(`job ${job} has no source`);
+  for (const n of graph.nodes) {
+    if (n.kind === 'source' && !n.watermarks.timestampAssigner) {
+      throw new Error(`source ${n.source.name}: its watermark strategy needs withTimestampAssigner (in fromSource, or assignTimestampsAndWatermarks on the stream fromSource returns)`);
+    }
+  }
 
   const stages: PlanStage[] = entries.map((entry) => {
     const id = entry.kind === 'source' ? sourceStageId(entry.source.name) : (entry as Extract<GraphNode, { kind: 'process' }>).uid;
@@ -61,7 +69,7 @@ export function planJob(graph: JobGraph): Plan {
       }
       if (node.kind === 'sink') {
         const sink = node.sink;
-        const target = (sink.kind === 'kinesis' ? sink.streamName : sink.tableName) ?? resourceNames.sinkTarget(job, sink.name);
+        const target = sink.kind === 'print' ? PRINT_TARGET : ((sink.kind === 'kinesis' ? sink.streamName : sink.tableName) ?? resourceNames.sinkTarget(job, sink.name));
         stage.outputs.push({ kind: 'sink', viaNode: node.id, sink: sink.name, sinkKind: sink.kind, target });
         return;
       }

@@ -28,6 +28,8 @@ export type { StateAccess };
 export interface InputRecord {
   seq: string;
   data: Uint8Array;
+  /** The stream's approximate arrival time of the record (epoch ms), when it has one. */
+  arrival?: number;
 }
 
 export interface BatchResult {

@@ -66,14 +66,14 @@ export function createStageHandler(job: Job, stageId: string, makeServices?: () 
       const [reads, writes] = [before.itemsRead, before.itemsWritten];
       const result = await runBatch(
         task,
-        records.map((r) => ({ seq: r.kinesis.sequenceNumber, data: Buffer.from(r.kinesis.data, 'base64') })),
+        records.map((r) => ({ seq: r.kinesis.sequenceNumber, data: Buffer.from(r.kinesis.data, 'base64'), arrival: arrivalMs(r.kinesis.approximateArrivalTimestamp) })),
         { deadline },
       );
       const after = task.services.store.stats();
-      const arrival = records[records.length - 1].kinesis.approximateArrivalTimestamp;
+      const lastArrival = arrivalMs(records[records.length - 1].kinesis.approximateArrivalTimestamp);
       const measured = {
         latencyMs: Date.now() - started,
-        lastArrival: arrival === undefined ? undefined : arrival * 1000,
+        lastArrival,
         stateReads: after.itemsRead - reads,
         stateWrites: after.itemsWritten - writes,
         now: task.services.wallClock(),
@@ -126,4 +126,9 @@ export function createSweepHandler(job: Job, makeServices?: () => RuntimeService
       once: event.once,
     });
   });
+}
+
+/** Kinesis's approximate arrival time (epoch seconds, fractional, in a Lambda event) in epoch ms. */
+function arrivalMs(seconds: number | undefined): number | undefined {
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? Math.round(seconds * 1000) : undefined;
 }

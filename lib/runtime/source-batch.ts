@@ -1,4 +1,5 @@
 import { MAX_WATERMARK } from '../api/time.ts';
+import { NO_TIMESTAMP } from '../api/watermark.ts';
 import { DecodeError } from '../connectors/source-spec.ts';
 import type { InputRecord } from './batch.ts';
 import { BatchRun } from './batch-run.ts';
@@ -13,6 +14,8 @@ export class SourceBatch extends BatchRun {
     const push = this.task.chain.source!;
     const assign = node.watermarks.timestampAssigner!;
     const outputs = this.task.outputs;
+    // Simulated time (replay, tests, eddy cost): records come from files, whose arrival time says nothing.
+    const arrivalTimes = this.task.services.processingTime === 'system';
     let justEnded = false;
     for (const record of records) {
       if (this.outOfTime()) break;
@@ -27,7 +30,7 @@ export class SourceBatch extends BatchRun {
       try {
         if (isControlRecord(record.data)) throw new DecodeError('unknown eddy control record');
         const value = node.source.decode(record.data);
-        const ts = assign(value);
+        const ts = assign(value, arrivalTimes && record.arrival !== undefined ? record.arrival : NO_TIMESTAMP);
         if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0 || ts > MAX_WATERMARK) {
           throw new DecodeError(`event time must be a non-negative number of epoch ms, got ${JSON.stringify(ts) ?? 'undefined'}`);
         }
