@@ -10,10 +10,21 @@ const MAX_KEY_LENGTH = 1024;
  */
 export function encodeKey(key: unknown): string {
   const valid = (typeof key === 'number' && Number.isFinite(key)) || (typeof key === 'string' && key.length > 0);
-  if (!valid) throw new DecodeError(`missing key (key selector returned ${JSON.stringify(key) ?? 'undefined'})`);
+  if (!valid) throw new DecodeError(`missing key (key selector returned ${describeInvalidKey(key)})`);
   const encoded = JSON.stringify(key);
   if (encoded.length > MAX_KEY_LENGTH) throw new DecodeError(`key longer than ${MAX_KEY_LENGTH} characters`);
   return encoded;
+}
+
+/** How a key that is not one reads in a dead letter's reason (JSON where it has one; a bigint or symbol has none and must not throw). */
+function describeInvalidKey(key: unknown): string {
+  if (typeof key === 'number') return String(key); // NaN, Infinity: their JSON would be null
+  if (typeof key === 'bigint') return `${key}n`;
+  try {
+    return JSON.stringify(key) ?? String(key);
+  } catch {
+    return String(key); // a cyclic object, say
+  }
 }
 
 export function decodeKey(encoded: string): string | number {
