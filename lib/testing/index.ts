@@ -5,5 +5,5 @@
  */
 export { replay, type ReplayTestOptions, type ReplayTestResult } from './replay.ts';
 export { StageHarness, type StageBatchOutput, type PendingTimer, type FeedOptions } from './stage-harness.ts';
-export type { StateEntry } from '../cli/inspect-command.ts';
+export type { StateEntry } from '../runtime/inspect.ts';
 export type { DeadLetter } from '../runtime/dead-letters.ts';

@@ -7,7 +7,7 @@
  * upstream's `keyBy`, with the upstream source's event time and watermark).
  */
 import type { Job } from '../api/job.ts';
-import { readKeyState, listTimers, type StateEntry } from '../cli/inspect-command.ts';
+import { listTimers, readKeyState, type StateEntry } from '../runtime/inspect.ts';
 import { MemorySinkWriter } from '../connectors/memory-sink.ts';
 import { taskInvoker } from '../local/invokers.ts';
 import { MemoryStreams } from '../local/memory-streams.ts';
