@@ -83,7 +83,7 @@ export function buildCli(): Command {
   for (const [action, description] of [
     ['start', 'start it in the background (no-op when running); prints its endpoints'],
     ['stop', 'stop it (SIGTERM: the emulators flush to disk) and wait until it is gone'],
-    ['status', 'print whether it runs and its endpoints (exit code 3 when it does not)'],
+    ['status', 'print whether the service runs, each emulator (running, restarting, down) and the endpoints (exit code 1 when an emulator does not answer, 3 when no service runs)'],
   ] as const) {
     stack
       .command(action)

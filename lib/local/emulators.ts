@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { superviseEmulator } from './emulator-supervisor.ts';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -27,7 +28,33 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Receives every line the emulators print, prefixed with `[dynamodb]` / `[kinesis]`, plus start/stop timings. */
   log?: (line: string) => void;
+  /**
+   * Supervise the emulators (the stack service does): one that exits on its own — not through `stop()` — is started
+   * again on the same port and the same data, after a backoff (0.5 s, 1 s, 2 s, ... 10 s; every 30 s once it has died
+   * RAPID_RESTARTS times in a row (emulator-supervisor.ts)), for as long as the stack lives. Called with every emulator's status whenever
+   * one changes. Absent: an exit is left alone (the in-memory stacks of `eddy replay` and the tests).
+   */
+  supervise?: (emulators: EmulatorStatuses) => void;
 }
+
+export type EmulatorName = 'dynamodb' | 'kinesis';
+export const EMULATOR_NAMES: readonly EmulatorName[] = ['dynamodb', 'kinesis'];
+
+/** One emulator's process and restart history, as the supervisor sees it (`LocalStack.emulators()`, stack.json). */
+export interface EmulatorStatus {
+  /** 'running': answered its API since it was last started; 'restarting': exited on its own and is being started again. */
+  state: 'running' | 'restarting';
+  /** The current process (while restarting: the one being started, if any). */
+  pid?: number;
+  /** How many times it was started again after an unexpected exit (attempts, successful or not). */
+  restarts: number;
+  /** Its last unexpected exit: when, and how (`SIGKILL`, `code 1`, ...). */
+  lastExit?: { at: string; how: string };
+  /** Why the last restart attempt failed; cleared once it answers again. */
+  failing?: string;
+}
+
+export type EmulatorStatuses = Record<EmulatorName, EmulatorStatus>;
 
 export interface LocalStack {
   /** Base URLs (`http://127.0.0.1:PORT`) to pass as `endpoint` to the AWS SDK clients. */
@@ -35,8 +62,11 @@ export interface LocalStack {
   /**
    * Stops both emulators: SIGTERM, then SIGKILL after a grace period. Resolves once both processes have exited, which
    * is what gives kinesis-mock the chance to write its final snapshot. Idempotent: later calls return the same promise.
+   * Also ends supervision: nothing is restarted once stop() has been called.
    */
   stop(): Promise<void>;
+  /** Each emulator's pid and (when supervised) restart history; a copy. */
+  emulators(): EmulatorStatuses;
 }
 
 /** Thrown by {@link startLocalStack} when no usable `java` is found; DynamoDB Local is a Java program. */
@@ -125,19 +155,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await mkdir(join(dataDir, 'kinesis'), { recursive: true });
   }
 
-  const emulators = [
-    startDynamoDb({ port: dynamodbPort, cwd: dynamodbDir, tmpDir: scratchDir, dbPath: dataDir && dynamodbDir, log }),
-    startKinesis({ port: kinesisPort, tlsPort: kinesisTlsPort, persistDir: dataDir && join(dataDir, 'kinesis'), log }),
-  ];
-  const [dynamodb, kinesis] = emulators;
+  // One launcher per emulator, for the first start and every restart: same port, same data, same flags.
   const endpoints = { dynamodb: `http://127.0.0.1:${dynamodbPort}`, kinesis: `http://127.0.0.1:${kinesisPort}` };
+  const launch: Record<EmulatorName, () => Emulator> = {
+    dynamodb: () => startDynamoDb({ port: dynamodbPort, cwd: dynamodbDir, tmpDir: scratchDir, dbPath: dataDir && dynamodbDir, log }),
+    kinesis: () => startKinesis({ port: kinesisPort, tlsPort: kinesisTlsPort, persistDir: dataDir && join(dataDir, 'kinesis'), log }),
+  };
+  const probe = (name: EmulatorName) => () => probeEmulator(name, endpoints[name]);
+  // The current process of each emulator: a restart replaces it, and stop() stops whichever is current then.
+  const current: Record<EmulatorName, Emulator> = { dynamodb: launch.dynamodb(), kinesis: launch.kinesis() };
+  const status: EmulatorStatuses = {
+    dynamodb: { state: 'running', pid: current.dynamodb.pid, restarts: 0 },
+    kinesis: { state: 'running', pid: current.kinesis.pid, restarts: 0 },
+  };
+  const emulators = (): EmulatorStatuses => structuredClone(status);
 
   let stopping: Promise<void> | undefined;
+  const stopped = new AbortController(); // aborted by stop(): ends supervision, including a restart under way
   const stopEmulators = async () => {
-    await Promise.all(emulators.map((emulator) => emulator.stop()));
+    await Promise.all(EMULATOR_NAMES.map((name) => current[name].stop()));
   };
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      stopped.abort(new Error('the local stack is stopping'));
       const stopStartedAt = Date.now();
       // kinesis-mock can crash on SIGTERM in the middle of a snapshot write and truncate it (see kinesis-snapshot.ts).
       if (dataDir) await stopKeepingSnapshot(dataDir, stopEmulators, log);
@@ -150,18 +190,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const deadline = startedAt + START_TIMEOUT_MS;
   // The first failure ends the other wait too: no point waiting for a JVM when kinesis-mock already died.
   const giveUp = new AbortController();
-  const awaitReady = (emulator: Emulator, probe: () => Promise<void>) =>
-    waitUntilReady(emulator, deadline, giveUp.signal, probe).then(
-      () => log(`[${emulator.name}] ready after ${Date.now() - startedAt} ms`),
+  const awaitReady = (name: EmulatorName) =>
+    waitUntilReady(current[name], deadline, giveUp.signal, probe(name)).then(
+      () => log(`[${name}] ready after ${Date.now() - startedAt} ms`),
       (error: unknown) => {
         giveUp.abort(error);
         throw error;
       },
     );
-  const outcomes = await Promise.allSettled([
-    awaitReady(dynamodb, () => probeDynamoDb(endpoints.dynamodb)),
-    awaitReady(kinesis, () => probeKinesis(endpoints.kinesis)),
-  ]);
+  const outcomes = await Promise.allSettled(EMULATOR_NAMES.map(awaitReady));
   const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as Error] : []));
   if (failures.length > 0) {
     await stop();
@@ -169,7 +206,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw failures.find((error) => error instanceof JavaMissingError) ?? failures[0];
   }
   log(`local stack ready in ${Date.now() - startedAt} ms: dynamodb ${endpoints.dynamodb}, kinesis ${endpoints.kinesis}`);
-  return { endpoints, stop };
+
+  const onChange = options.supervise;
+  if (onChange) {
+    const changed = () => {
+      try {
+        onChange(emulators());
+      } catch (error) {
+        log(`! the supervisor's status listener failed: ${(error as Error).message}`);
+      }
+    };
+    for (const name of EMULATOR_NAMES) {
+      void superviseEmulator({ name, launch: launch[name], ready: (e) => waitUntilReady(e, Date.now() + START_TIMEOUT_MS, stopped.signal, probe(name)), current, status: status[name], stopped: stopped.signal, changed, log }).catch(
+        (error: unknown) => log(`! [${name}] supervision ended by an error: ${(error as Error).stack ?? String(error)}`),
+      );
+    }
+  }
+  return { endpoints, stop, emulators };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -308,21 +361,30 @@ process.on('SIGTERM', endAll);
 process.on('SIGINT', endAll);
 `;
 
-async function probeDynamoDb(endpoint: string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, ...probeClientConfig() });
-  try {
-    await client.send(new ListTablesCommand({ Limit: 1 }));
-  } finally {
-    client.destroy();
-  }
-}
-
-async function probeKinesis(endpoint: string): Promise<void> {
-  const client = new KinesisClient({ endpoint, ...probeClientConfig() });
-  try {
-    await client.send(new ListStreamsCommand({ Limit: 1 }));
-  } finally {
-    client.destroy();
+/**
+ * One real API call (ListTables / ListStreams, a single attempt): resolves when the emulator at `endpoint` answers,
+ * rejects otherwise. The readiness poll of a start and the stack service's health check.
+ *
+ * @example
+ * ```ts
+ * await probeEmulator('kinesis', 'http://127.0.0.1:4567');
+ * ```
+ */
+export async function probeEmulator(name: EmulatorName, endpoint: string): Promise<void> {
+  if (name === 'dynamodb') {
+    const client = new DynamoDBClient({ endpoint, ...probeClientConfig() });
+    try {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+    } finally {
+      client.destroy();
+    }
+  } else {
+    const client = new KinesisClient({ endpoint, ...probeClientConfig() });
+    try {
+      await client.send(new ListStreamsCommand({ Limit: 1 }));
+    } finally {
+      client.destroy();
+    }
   }
 }
 
@@ -340,8 +402,10 @@ function probeClientConfig() {
 // ---------------------------------------------------------------------------------------------------------------
 // Child process plumbing
 
-interface Emulator {
+export interface Emulator {
   readonly name: string;
+  /** Undefined when the process could not be spawned at all. */
+  readonly pid: number | undefined;
   /** Resolves when the process has exited, or failed to spawn at all (then with `error`). Never rejects. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>;
   /** Last lines of stdout+stderr, oldest first. */
@@ -392,6 +456,7 @@ function spawnEmulator(
 
   return {
     name,
+    pid: child.pid,
     exited,
     outputTail: () => [...tail],
     async stop() {

@@ -11,9 +11,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { EMULATOR_NAMES, probeEmulator, type EmulatorName, type EmulatorStatus, type EmulatorStatuses } from './emulators.ts';
 import { OWN_EXTENSION, PACKAGE_ROOT, RUNNING_FROM_SOURCE } from './own-code.ts';
 import { pidAlive, waitForLock } from './pid-lock.ts';
 
@@ -23,6 +21,16 @@ export interface StackInfo {
   endpoints: { dynamodb: string; kinesis: string };
   dataDir: string;
   startedAt: string;
+  /** Each emulator's pid and restart history, rewritten by the service's supervisor on every change (absent: an older service). */
+  emulators?: EmulatorStatuses;
+}
+
+/** One emulator as `eddy stack status` reports it: its endpoint's answer decides 'running'. */
+export interface EmulatorReport extends Omit<EmulatorStatus, 'state' | 'restarts'> {
+  /** 'running': answers an API call; 'restarting': does not, and the service is starting it again; 'down': neither. */
+  state: 'running' | 'restarting' | 'down';
+  endpoint: string;
+  restarts?: number;
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -73,6 +81,29 @@ export async function runningStack(dataDir: string): Promise<StackInfo | undefin
 }
 
 /**
+ * The service of `dataDir` and the state of each of its emulators, or undefined when no service
+ * is running. An emulator is 'running' when its endpoint answers an API call (whatever stack.json
+ * says), else 'restarting' when the service's supervisor says so, else 'down'.
+ *
+ * @example
+ * ```ts
+ * const status = await stackStatus('.eddy');
+ * if (status?.emulators.dynamodb.state === 'restarting') console.log(status.emulators.dynamodb.lastExit);
+ * ```
+ */
+export async function stackStatus(dataDir: string): Promise<{ info: StackInfo; emulators: Record<EmulatorName, EmulatorReport> } | undefined> {
+  const info = await readStackInfo(dataDir);
+  if (!info || serviceProcess(info.pid) !== 'ours') return undefined;
+  const answers = await emulatorsAnswer(info.endpoints);
+  const report = (name: EmulatorName): EmulatorReport => {
+    const said = info.emulators?.[name];
+    const state = answers[name] ? 'running' : said?.state === 'restarting' ? 'restarting' : 'down';
+    return { ...said, state, endpoint: info.endpoints[name] };
+  };
+  return { info, emulators: { dynamodb: report('dynamodb'), kinesis: report('kinesis') } };
+}
+
+/**
  * Returns the running service of `dataDir`, starting it first when needed: a detached process
  * (its own process group, so a SIGKILL of the caller's group does not reach it) that outlives
  * the caller. A lock file makes concurrent callers (`eddy feed` and `eddy run` at once) share
@@ -94,13 +125,24 @@ export async function ensureStack(dataDir: string, options: { say?: (m: string) 
     // Someone may have started it while we waited for the lock.
     const again = await runningStack(files.dir);
     if (again) return { info: again, started: false };
-    // Ours but not answering (an emulator died): restart it rather than leave a half stack holding the files. A busy
-    // machine can make one health check time out, so it gets a few more chances before we stop a possibly healthy stack.
+    // Ours but not answering. When its supervisor is restarting an emulator (on the same port: the endpoints stay
+    // valid), wait for that, up to START_TIMEOUT_MS. Otherwise a busy machine can make one health check time out, so it
+    // gets a few more chances before we stop a possibly healthy stack and start a new one rather than leave a half
+    // stack holding the files.
     const stale = await readStackInfo(files.dir);
     if (stale && serviceProcess(stale.pid) === 'ours') {
-      for (let attempt = 0; attempt < 3; attempt++) {
+      const deadline = Date.now() + START_TIMEOUT_MS;
+      let said = false;
+      for (let attempt = 1; serviceProcess(stale.pid) === 'ours'; attempt++) {
         await sleep(1000);
-        if (await endpointsAnswer(stale.endpoints)) return { info: stale, started: false };
+        const now = (await readStackInfo(files.dir)) ?? stale;
+        if (now.pid === stale.pid && (await endpointsAnswer(now.endpoints))) return { info: now, started: false };
+        const restarting = EMULATOR_NAMES.filter((name) => now.emulators?.[name]?.state === 'restarting');
+        if (restarting.length === 0 ? attempt >= 3 : Date.now() > deadline) break;
+        if (restarting.length > 0 && !said) {
+          said = true;
+          options.say?.(`the local stack (pid ${stale.pid}) is restarting ${restarting.join(' and ')}; waiting for it`);
+        }
       }
       options.say?.(`the local stack (pid ${stale.pid}) does not answer; restarting it`);
       await terminate(stale.pid);
@@ -197,23 +239,15 @@ function serviceProcess(pid: number): 'ours' | 'other' | 'dead' {
 
 /** Both emulators answer a real API call (one attempt each: this is a health check, not a wait). */
 export async function endpointsAnswer(endpoints: { dynamodb: string; kinesis: string }): Promise<boolean> {
-  const common = {
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 5_000 }),
-  };
-  const dynamodb = new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb });
-  const kinesis = new KinesisClient({ ...common, endpoint: endpoints.kinesis });
-  try {
-    await Promise.all([dynamodb.send(new ListTablesCommand({ Limit: 1 })), kinesis.send(new ListStreamsCommand({ Limit: 1 }))]);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    dynamodb.destroy();
-    kinesis.destroy();
-  }
+  const answers = await emulatorsAnswer(endpoints);
+  return EMULATOR_NAMES.every((name) => answers[name]);
+}
+
+/** Which emulators answer a real API call (one attempt each). */
+async function emulatorsAnswer(endpoints: { dynamodb: string; kinesis: string }): Promise<Record<EmulatorName, boolean>> {
+  const answers = async (name: EmulatorName) => probeEmulator(name, endpoints[name]).then(() => true, () => false);
+  const [dynamodb, kinesis] = await Promise.all([answers('dynamodb'), answers('kinesis')]);
+  return { dynamodb, kinesis };
 }
 
 async function logTail(path: string): Promise<string> {
