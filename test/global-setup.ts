@@ -4,13 +4,16 @@
  * using unique table/stream names. Reach the endpoints from a test with `localEndpoints()` from test/support/stack.ts.
  */
 import type { TestProject } from 'vitest/node';
+import { rm } from 'node:fs/promises';
 import { startLocalStack } from '../lib/local/emulators.ts';
+import { packageCacheDir } from './support/artifacts.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stack = await startLocalStack();
   project.provide('eddyEndpoints', stack.endpoints);
   return async () => {
     await stack.stop();
+    await rm(packageCacheDir(process.pid), { recursive: true, force: true }); // what the test files packaged (test/support/artifacts.ts)
   };
 }
 

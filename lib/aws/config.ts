@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { withCallLog } from './call-log.ts';
 import { parseFaultConfig, withFaultInjection, type FaultConfig } from './fault-injection.ts';
 
 export interface AwsTarget {
@@ -56,7 +57,8 @@ export interface AwsClients {
 export function createClients(target: AwsTarget, faults: FaultConfig | undefined = parseFaultConfig(process.env.EDDY_FAULTS)): AwsClients {
   const local = target.kind !== 'aws';
   const common = { region: target.region, maxAttempts: 8, ...(local && { credentials: LOCAL_CREDENTIALS }) };
-  const dynamodb = withFaultInjection(new DynamoDBClient({ ...common, endpoint: target.dynamodbEndpoint }), faults);
-  const kinesis = withFaultInjection(new KinesisClient({ ...common, endpoint: target.kinesisEndpoint, requestHandler: new NodeHttpHandler() }), faults);
+  const callLog = process.env.EDDY_AWS_CALL_LOG;
+  const dynamodb = withCallLog(withFaultInjection(new DynamoDBClient({ ...common, endpoint: target.dynamodbEndpoint }), faults), 'dynamodb', callLog);
+  const kinesis = withCallLog(withFaultInjection(new KinesisClient({ ...common, endpoint: target.kinesisEndpoint, requestHandler: new NodeHttpHandler() }), faults), 'kinesis', callLog);
   return { dynamodb, documents: DynamoDBDocumentClient.from(dynamodb), kinesis };
 }

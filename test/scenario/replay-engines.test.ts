@@ -7,29 +7,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { replayCli, type ReplayRun } from '../support/replay-cli.ts';
-import { generateRequests } from './anti-crawler/generator.ts';
-import { generateMaxwell } from './cdc-split/generator.ts';
-import { generateDimEnrich } from './dim-enrich/generator.ts';
 import { generateOrderJoin } from './order-join/generator.ts';
-import { generateOrderStream, toJsonl } from './order-timeout/generator.ts';
-import { generatePurchases } from './purchases/generator.ts';
+import { BAD_LINE as BAD, scenarioInputs } from './inputs.ts';
 
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-const purchases = jsonl(generatePurchases({ seed: 21, events: 300, users: 80, items: 20, spanMs: 2 * 3_600_000 }));
-const { orders, details } = generateOrderJoin({ seed: 21, orders: 120 });
-const dim = generateDimEnrich({ seed: 21, products: 20, events: 200, changesAfter: 25, noise: 5 });
-const BAD = 'not json\n';
-
-const jobs: Record<string, Record<string, string>> = {
-  'order-timeout': { orders: toJsonl(generateOrderStream({ seed: 21, orders: 120 })) + BAD },
-  'order-join': { orders: jsonl(orders) + BAD, 'order-details': jsonl(details) },
-  'hourly-uv': { purchases: purchases + BAD },
-  'uv-sliding': { purchases },
-  'hot-items': { purchases },
-  'anti-crawler': { requests: jsonl(generateRequests({ seed: 21, ips: 12, requests: 400 })) },
-  'cdc-split': { maxwell: jsonl(generateMaxwell({ seed: 21, records: 300 })) + BAD },
-  'dim-enrich': { events: jsonl(dim.events), 'product-cdc': jsonl(dim.changes) },
-};
+const { orders } = generateOrderJoin({ seed: 21, orders: 120 });
+const jobs = scenarioInputs();
 
 /** Every file a replay wrote, by name: the sinks' and the dead letters' (not the file sink's hidden ids of what it wrote, which name stream positions). */
 async function files(run: ReplayRun): Promise<Record<string, string>> {

@@ -17,37 +17,20 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../lib/api/job.ts';
 import { handlerName, type Plan, type PlanStage } from '../../../lib/plan/plan.ts';
 import { planJob } from '../../../lib/plan/planner.ts';
+import { SLS_ENV, slsPackage, type Template } from '../../support/artifacts.ts';
 import { zipFiles } from '../../support/zip.ts';
 
 const run = promisify(execFile);
-const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*' };
 const jobs = readdirSync('functions').filter((d) => existsSync(join('functions', d, 'job.ts')));
-const tmpDirs: string[] = [];
 /** Templates packaged for the dev stage, by job (the local-stage test compares with one). */
 const devTemplates = new Map<string, Template>();
-
-type Resource = { Type: string; Properties: any; DependsOn?: string[] };
-type Template = { Resources: Record<string, Resource> };
-
-async function slsPackage(job: string, stage = 'dev'): Promise<{ dir: string; template: Template; stdout: string }> {
-  const dir = await mkdtemp(join(tmpdir(), `eddy-sls-${job}-`));
-  tmpDirs.push(dir);
-  const { stdout, stderr } = await run(process.execPath, ['node_modules/serverless/bin/serverless.js', 'package', '--stage', stage, '--package', dir], {
-    env: { ...SLS_ENV, EDDY_JOB: job },
-    timeout: 120_000,
-  });
-  const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
-  return { dir, template, stdout: stdout + stderr };
-}
 
 /** The batching window a stage sets itself, on its source or on the keyed operator that starts it. */
 function ownBatchingWindow(job: Job, stage: PlanStage): number | undefined {
@@ -107,10 +90,6 @@ function wildcards(node: unknown, path = ''): string[] {
   return [];
 }
 
-afterAll(async () => {
-  await Promise.all(tmpDirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
 it('covers the scenario jobs', () => {
   expect(jobs).toEqual(expect.arrayContaining(['order-timeout', 'hourly-uv', 'uv-sliding', 'hot-items', 'anti-crawler', 'cdc-split', 'dim-enrich']));
 });
@@ -119,6 +98,7 @@ describe.each(jobs)('serverless package %s', (name) => {
   let job: Job;
   let plan: Plan;
   let dir: string;
+  let serviceDir: string;
   let template: Template;
   const of = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
   const ref = (value: any): string => value?.['Fn::GetAtt']?.[0] ?? value?.Ref;
@@ -138,7 +118,7 @@ describe.each(jobs)('serverless package %s', (name) => {
   beforeAll(async () => {
     job = (await import(pathToFileURL(resolve('functions', name, 'job.ts')).href)).default;
     plan = planJob(job.graph);
-    ({ dir, template } = await slsPackage(name));
+    ({ dir, serviceDir, template } = await slsPackage(name));
     devTemplates.set(name, template);
   }, 120_000);
 
@@ -155,7 +135,7 @@ describe.each(jobs)('serverless package %s', (name) => {
     }
     // Each bundle loads in plain Node (as Lambda loads it) and exports its handler, and only that.
     const script = `for (const fn of ${JSON.stringify(expected)}) { const m = await import('./dist/${name}/' + fn + '.js'); console.log(JSON.stringify([fn, Object.keys(m), typeof m[fn]])); }`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: SLS_ENV });
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: SLS_ENV, cwd: serviceDir });
     expect(stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(expected.map((fn) => [fn, [fn], 'function']));
   });
 
