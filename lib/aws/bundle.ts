@@ -61,7 +61,7 @@ export async function bundleFunctions(jobFile: string, plan: Plan, outDir: strin
   mkdirSync(outDir, { recursive: true });
   // No bundle of a function the plan no longer has. The rest is replaced file by file, each
   // atomically: two builds at once (tests do that) write the same bytes and never see half a file.
-  for (const f of readdirSync(outDir)) if (!functions.some((fn) => f === `${fn}.js`) && f !== 'package.json') rmSync(join(outDir, f), { force: true });
+  for (const f of readdirSync(outDir)) if (f.endsWith('.js') && !functions.some((fn) => f === `${fn}.js`)) rmSync(join(outDir, f), { force: true }); // not another build's .tmp files
   writeAtomically(join(outDir, 'package.json'), '{ "type": "module" }\n');
   const sizes: BundleSize[] = [];
   for (const fn of functions) {
