@@ -37,6 +37,7 @@ import { checkDimEnrich, type EnrichedLine, type UnmatchedLine } from '../../sce
 import { scenarioInputs } from '../../scenario/inputs.ts';
 import { FunctionProcess, slsPackage, unpackFunctions, type Template } from '../../support/artifacts.ts';
 import { evaluateCalls, functionStatements, type Statement } from '../../support/iam.ts';
+import { startEdgeRouter } from '../../support/edge-router.ts';
 import { localEndpoints } from '../../support/stack.ts';
 
 const jobs = readdirSync('functions').filter((d) => existsSync(join('functions', d, 'job.ts')));
@@ -104,103 +105,124 @@ function expectMutationsCaught(calls: AwsCall[], statements: Statement[], prefix
   expect(evaluateCalls(calls, narrowed, prefix).denied.some((d) => d.startsWith(`${action} `))).toBe(true);
 }
 
+/**
+ * Packages `name` for `stage`, runs it through its unpacked handlers and checks outputs and IAM.
+ * `endpointEnv` is where the functions find AWS: the embedded stack's two endpoints, or one
+ * LocalStack-style edge (`AWS_ENDPOINT_URL`).
+ */
+async function runArtifacts(name: string, stage: string, endpointEnv: Record<string, string>, prefix: string): Promise<void> {
+  const { job } = await loadJob(name);
+  const plan = planJob(job.graph);
+  const lines = Object.fromEntries(Object.entries(inputs[name]).map(([source, text]) => [source, text.split('\n')]));
+
+  const { dir, template } = await slsPackage(name, stage);
+  const root = await mkdtemp(join(tmpdir(), `eddy-artifacts-${name}-`));
+  cleanup.push(() => rm(root, { recursive: true, force: true }));
+  const functions = await unpackFunctions(dir, template as Template, root, noIntrinsics);
+  expect(functions.map((f) => f.name).sort()).toEqual([...plan.stages.map((s) => handlerName(s.id)), ...(plan.sweep ? ['sweep'] : [])].sort());
+
+  // Where AWS is (what LocalStack injects into its Lambda containers), plus the replay's simulated clock.
+  const env = { ...endpointEnv, EDDY_RESOURCE_PREFIX: prefix, EDDY_PROCESSING_TIME: 'event' };
+  const endpoints = localEndpoints();
+  const services = servicesFromEnvironment(job, plan, { EDDY_DYNAMODB_ENDPOINT: endpoints.dynamodb, EDDY_KINESIS_ENDPOINT: endpoints.kinesis, EDDY_RESOURCE_PREFIX: prefix, AWS_REGION: 'us-east-1' });
+  cleanup.push(async () => {
+    services.clients.dynamodb.destroy();
+    services.clients.kinesis.destroy();
+  });
+  await provisionPlan(plan, services.clients, prefix); // serverless deploy's part
+  const processes = new Map<string, FunctionProcess>();
+  // Every AWS call of each function, recorded by the SDK middleware of lib/aws/call-log.ts, for the role check below.
+  const callLog = (fn: string) => join(root, `${fn}.calls.jsonl`);
+  for (const fn of functions) processes.set(fn.name, await FunctionProcess.start(fn, { ...env, EDDY_AWS_CALL_LOG: callLog(fn.name) }));
+  cleanup.push(async () => {
+    await Promise.all([...processes.values()].map((p) => p.stop()));
+  });
+
+  let sweeping = Boolean(plan.sweep);
+  let sweeps = 0;
+  const sweepLoop = (async () => {
+    while (sweeping) {
+      await processes.get('sweep')!.invoke(scheduledEvent(), 15_000); // passes for ~5 s, then returns (SWEEP_RESERVE_MS)
+      sweeps++;
+      await sleep(500);
+    }
+  })();
+  let retries = 0;
+  const invoke: StageInvoker = async (stageId, shardId, stream, records) => {
+    const response = await processes.get(handlerName(stageId))!.invoke(toKinesisEvent(prefix + stream, shardId, records));
+    const retryFrom = response.batchItemFailures[0]?.itemIdentifier;
+    if (retryFrom !== undefined) retries++;
+    return { retryFrom };
+  };
+  const reader = new KinesisShardReader(services.clients.kinesis, prefix);
+  let deadLetters: DeadLetter[];
+  try {
+    const onError = (stage: string, shard: string, error: unknown) => {
+      retries++; // the runner invokes the batch again, as Lambda retries a failed invocation
+      console.error(`${name} ${stage}/${shard}: ${(error as Error).message.split('\n')[0]}`);
+    };
+    deadLetters = await replayJob({ job, plan, inputs: lines, services, reader, invoke, onError, timeoutMs: 240_000 });
+  } finally {
+    sweeping = false;
+    await sweepLoop;
+  }
+  if (plan.sweep) expect(sweeps).toBeGreaterThan(0);
+
+  const expected = await replayInMemory(job, lines, { processingTime: 'event' });
+  // A Kinesis sink is at-least-once to its readers (docs/guarantees.md): a batch Lambda retries
+  // may put an output again. Each output must be there, nothing else, and the copies are counted.
+  let outputs = 0;
+  let copies = 0;
+  const received: Record<string, unknown[]> = {};
+  for (const { sink, target } of kinesisSinks(plan)) {
+    const got = (await streamRecords(reader, (s) => services.streams.listShards(s), target)).map((t) => JSON.stringify(JSON.parse(t)));
+    received[sink] = [...new Set(got)].map((t) => JSON.parse(t));
+    const want = expected.sinks.values(sink).map((v) => JSON.stringify(v));
+    if (ORDER_DEPENDENT[name]) {
+      outputs += want.length;
+      continue;
+    }
+    expect([...new Set(got)].sort(), `sink ${sink}`).toEqual([...new Set(want)].sort());
+    const tally = (rows: string[]) => rows.reduce((m, r) => m.set(r, (m.get(r) ?? 0) + 1), new Map<string, number>());
+    const [have, need] = [tally(got), tally(want)];
+    for (const [row, n] of need) expect(have.get(row), `sink ${sink}: ${row}`).toBeGreaterThanOrEqual(n);
+    outputs += want.length;
+    copies += got.length - want.length;
+  }
+  expect(outputs).toBeGreaterThan(0);
+  if (ORDER_DEPENDENT[name]) expect(ORDER_DEPENDENT[name](inputs[name], received)).toEqual([]);
+  if (copies > 0) expect(retries, 'outputs put twice, but no batch was retried').toBeGreaterThan(0);
+  expect(deadLetterView(deadLetters)).toEqual(deadLetterView(expected.deadLetters));
+
+  // IAM: every call a function made is one its role in the template allows.
+  const report: string[] = [];
+  for (const fn of functions) {
+    const calls: AwsCall[] = existsSync(callLog(fn.name)) ? (await readFile(callLog(fn.name), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+    const statements = functionStatements(template as Template, fn.functionName);
+    if (fn.name !== 'sweep' || sweeps > 0) expect(calls.length, `${fn.name} made AWS calls`).toBeGreaterThan(0);
+    const { denied, unused } = evaluateCalls(calls, statements, prefix);
+    expect(denied, `${fn.name}: calls its role denies`).toEqual([]);
+    report.push(`${name}/${fn.name}: ${calls.length} calls, ${new Set(calls.map((c) => c.action)).size} actions, all allowed; grants never used: ${unused.join(', ') || 'none'}`);
+    if (fn.name === functions[0].name) expectMutationsCaught(calls, statements, prefix);
+  }
+  console.log([`${name} (${stage}): ${outputs} outputs, ${copies} put again by ${retries} retried batches`, ...report].join('\n'));
+}
+
 describe.each(jobs)('the packaged artifacts of %s', (name) => {
   it('run the job end to end through its handlers as Lambda loads them, with the outputs of eddy replay', async () => {
-    const { job } = await loadJob(name);
-    const plan = planJob(job.graph);
-    const lines = Object.fromEntries(Object.entries(inputs[name]).map(([source, text]) => [source, text.split('\n')]));
-
-    const { dir, template } = await slsPackage(name);
-    const root = await mkdtemp(join(tmpdir(), `eddy-artifacts-${name}-`));
-    cleanup.push(() => rm(root, { recursive: true, force: true }));
-    const functions = await unpackFunctions(dir, template as Template, root, noIntrinsics);
-    expect(functions.map((f) => f.name).sort()).toEqual([...plan.stages.map((s) => handlerName(s.id)), ...(plan.sweep ? ['sweep'] : [])].sort());
-
-    // What LocalStack injects into its Lambda containers, plus the replay's simulated clock.
     const endpoints = localEndpoints();
-    const prefix = `art${process.pid}-`;
-    const env = { EDDY_DYNAMODB_ENDPOINT: endpoints.dynamodb, EDDY_KINESIS_ENDPOINT: endpoints.kinesis, EDDY_RESOURCE_PREFIX: prefix, EDDY_PROCESSING_TIME: 'event' };
-    const services = servicesFromEnvironment(job, plan, { ...env, AWS_REGION: 'us-east-1' });
-    cleanup.push(async () => {
-      services.clients.dynamodb.destroy();
-      services.clients.kinesis.destroy();
-    });
-    await provisionPlan(plan, services.clients, prefix); // serverless deploy's part
-    const processes = new Map<string, FunctionProcess>();
-    // Every AWS call of each function, recorded by the SDK middleware of lib/aws/call-log.ts, for the role check below.
-    const callLog = (fn: string) => join(root, `${fn}.calls.jsonl`);
-    for (const fn of functions) processes.set(fn.name, await FunctionProcess.start(fn, { ...env, EDDY_AWS_CALL_LOG: callLog(fn.name) }));
-    cleanup.push(async () => {
-      await Promise.all([...processes.values()].map((p) => p.stop()));
-    });
+    await runArtifacts(name, 'dev', { EDDY_DYNAMODB_ENDPOINT: endpoints.dynamodb, EDDY_KINESIS_ENDPOINT: endpoints.kinesis }, `art${process.pid}-`);
+  }, 420_000);
+});
 
-    let sweeping = Boolean(plan.sweep);
-    let sweeps = 0;
-    const sweepLoop = (async () => {
-      while (sweeping) {
-        await processes.get('sweep')!.invoke(scheduledEvent(), 15_000); // passes for ~5 s, then returns (SWEEP_RESERVE_MS)
-        sweeps++;
-        await sleep(500);
-      }
-    })();
-    let retries = 0;
-    const invoke: StageInvoker = async (stageId, shardId, stream, records) => {
-      const response = await processes.get(handlerName(stageId))!.invoke(toKinesisEvent(prefix + stream, shardId, records));
-      const retryFrom = response.batchItemFailures[0]?.itemIdentifier;
-      if (retryFrom !== undefined) retries++;
-      return { retryFrom };
-    };
-    const reader = new KinesisShardReader(services.clients.kinesis, prefix);
-    let deadLetters: DeadLetter[];
-    try {
-      const onError = (stage: string, shard: string, error: unknown) => {
-        retries++; // the runner invokes the batch again, as Lambda retries a failed invocation
-        console.error(`${name} ${stage}/${shard}: ${(error as Error).message.split('\n')[0]}`);
-      };
-      deadLetters = await replayJob({ job, plan, inputs: lines, services, reader, invoke, onError, timeoutMs: 240_000 });
-    } finally {
-      sweeping = false;
-      await sweepLoop;
-    }
-    if (plan.sweep) expect(sweeps).toBeGreaterThan(0);
-
-    const expected = await replayInMemory(job, lines, { processingTime: 'event' });
-    // A Kinesis sink is at-least-once to its readers (docs/guarantees.md): a batch Lambda retries
-    // may put an output again. Each output must be there, nothing else, and the copies are counted.
-    let outputs = 0;
-    let copies = 0;
-    const received: Record<string, unknown[]> = {};
-    for (const { sink, target } of kinesisSinks(plan)) {
-      const got = (await streamRecords(reader, (s) => services.streams.listShards(s), target)).map((t) => JSON.stringify(JSON.parse(t)));
-      received[sink] = [...new Set(got)].map((t) => JSON.parse(t));
-      const want = expected.sinks.values(sink).map((v) => JSON.stringify(v));
-      if (ORDER_DEPENDENT[name]) {
-        outputs += want.length;
-        continue;
-      }
-      expect([...new Set(got)].sort(), `sink ${sink}`).toEqual([...new Set(want)].sort());
-      const tally = (rows: string[]) => rows.reduce((m, r) => m.set(r, (m.get(r) ?? 0) + 1), new Map<string, number>());
-      const [have, need] = [tally(got), tally(want)];
-      for (const [row, n] of need) expect(have.get(row), `sink ${sink}: ${row}`).toBeGreaterThanOrEqual(n);
-      outputs += want.length;
-      copies += got.length - want.length;
-    }
-    expect(outputs).toBeGreaterThan(0);
-    if (ORDER_DEPENDENT[name]) expect(ORDER_DEPENDENT[name](inputs[name], received)).toEqual([]);
-    if (copies > 0) expect(retries, 'outputs put twice, but no batch was retried').toBeGreaterThan(0);
-    expect(deadLetterView(deadLetters)).toEqual(deadLetterView(expected.deadLetters));
-
-    // IAM: every call a function made is one its role in the template allows.
-    const report: string[] = [];
-    for (const fn of functions) {
-      const calls: AwsCall[] = existsSync(callLog(fn.name)) ? (await readFile(callLog(fn.name), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
-      const statements = functionStatements(template as Template, fn.functionName);
-      if (fn.name !== 'sweep' || sweeps > 0) expect(calls.length, `${fn.name} made AWS calls`).toBeGreaterThan(0);
-      const { denied, unused } = evaluateCalls(calls, statements, prefix);
-      expect(denied, `${fn.name}: calls its role denies`).toEqual([]);
-      report.push(`${name}/${fn.name}: ${calls.length} calls, ${new Set(calls.map((c) => c.action)).size} actions, all allowed; grants never used: ${unused.join(', ') || 'none'}`);
-      if (fn.name === functions[0].name) expectMutationsCaught(calls, statements, prefix);
-    }
-    console.log([`${name}: ${outputs} outputs, ${copies} put again by ${retries} retried batches`, ...report].join('\n'));
+describe('the LocalStack path', () => {
+  it('the local stage artifacts, given only AWS_ENDPOINT_URL as LocalStack gives its Lambdas, send every call to that one endpoint', async () => {
+    const edge = await startEdgeRouter(localEndpoints());
+    cleanup.push(() => edge.stop());
+    await runArtifacts('order-timeout', 'local', { AWS_ENDPOINT_URL: edge.url }, `ls${process.pid}-`);
+    // Every call went through the edge, to a service it knows; none bypassed it (the functions were given no other endpoint).
+    expect(edge.requests.length).toBeGreaterThan(0);
+    expect(edge.requests.filter((r) => r.startsWith('unrouted'))).toEqual([]);
+    expect(new Set(edge.requests.map((r) => r.split('_')[0]))).toEqual(new Set(['DynamoDB', 'Kinesis']));
   }, 420_000);
 });
