@@ -1,12 +1,13 @@
 import { MAX_WATERMARK } from '../api/time.ts';
 import { NO_TIMESTAMP } from '../api/watermark.ts';
+import { isAggregated, userRecords } from '../connectors/kpl-records.ts';
 import { DecodeError } from '../connectors/source-spec.ts';
 import type { InputRecord } from './batch.ts';
 import { BatchRun } from './batch-run.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { isControlRecord, isSourceEnd } from './envelope.ts';
 
-/** A source stage: decode raw records, assign event time, run the stateless chain. */
+/** A source stage: decode raw records (the user records of a KPL aggregate each), assign event time, run the stateless chain. */
 export class SourceBatch extends BatchRun {
   async process(records: InputRecord[]): Promise<Checkpoint> {
     const node = this.task.job.graph.node(this.task.stage.entryNode);
@@ -26,30 +27,41 @@ export class SourceBatch extends BatchRun {
         this.processed = record.seq;
         continue;
       }
-      const mark = outputs.mark();
+      // A KPL aggregate holds many user records: each is a record of its own, by its index in the aggregate.
+      let parts: Uint8Array[];
       try {
         if (isControlRecord(record.data)) throw new DecodeError('unknown eddy control record');
-        const value = node.source.decode(record.data);
-        const ts = assign(value, arrivalTimes && record.arrival !== undefined ? record.arrival : NO_TIMESTAMP);
-        if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0 || ts > MAX_WATERMARK) {
-          throw new DecodeError(`event time must be a non-negative number of epoch ms, got ${JSON.stringify(ts) ?? 'undefined'}`);
-        }
-        this.result.dataIn++;
-        this.cp.maxTimestamp = Math.max(this.cp.maxTimestamp, ts);
-        this.cp.clock = Math.max(this.cp.clock, ts);
-        this.cp.lastDataAt = this.task.services.processingTime === 'event' ? this.cp.clock : this.task.services.wallClock();
-        for (let n = 0; ; n++) {
-          try {
-            push(value, ts);
-            break;
-          } catch (error) {
-            if (!this.mayRetry(n, error)) throw error;
-            outputs.rollback(mark); // undone, then tried again (no closures per record)
-          }
-        }
+        parts = isAggregated(record.data) ? userRecords(record.data) : [record.data];
       } catch (error) {
-        outputs.rollback(mark);
         this.deadLetter(record.seq, 0, record.data, error);
+        this.processed = record.seq;
+        continue;
+      }
+      for (const [index, data] of parts.entries()) {
+        const mark = outputs.mark();
+        try {
+          const value = node.source.decode(data);
+          const ts = assign(value, arrivalTimes && record.arrival !== undefined ? record.arrival : NO_TIMESTAMP);
+          if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0 || ts > MAX_WATERMARK) {
+            throw new DecodeError(`event time must be a non-negative number of epoch ms, got ${JSON.stringify(ts) ?? 'undefined'}`);
+          }
+          this.result.dataIn++;
+          this.cp.maxTimestamp = Math.max(this.cp.maxTimestamp, ts);
+          this.cp.clock = Math.max(this.cp.clock, ts);
+          this.cp.lastDataAt = this.task.services.processingTime === 'event' ? this.cp.clock : this.task.services.wallClock();
+          for (let n = 0; ; n++) {
+            try {
+              push(value, ts);
+              break;
+            } catch (error) {
+              if (!this.mayRetry(n, error)) throw error;
+              outputs.rollback(mark); // undone, then tried again (no closures per record)
+            }
+          }
+        } catch (error) {
+          outputs.rollback(mark);
+          this.deadLetter(record.seq, index, data, error);
+        }
       }
       this.processed = record.seq;
     }
