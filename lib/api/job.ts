@@ -1,3 +1,4 @@
+import { outputIdSource } from './output-id-source.ts';
 import { DataStream } from './stream.ts';
 import { WatermarkStrategy } from './watermark.ts';
 import type { SourceSpec } from '../connectors/source-spec.ts';
@@ -43,6 +44,7 @@ export class Job {
     if (this.graph.nodes.some((n) => n.kind === 'source' && n.source.name === source.name)) {
       throw new Error(`job ${this.name}: two sources named ${source.name}`);
     }
+    if (source.outputIds) return outputIdSource(this, source, watermarks);
     return new DataStream<T>(this.graph, this.graph.add({ kind: 'source', source, watermarks }));
   }
 }

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import { batchWriteAll } from './batch-write.ts';
 import { groupBySink, printLine, type SinkWriter } from '../connectors/sink-writer.ts';
+import { kinesisSinkRecord } from '../connectors/sinks.ts';
 import { putAll } from '../runtime/emitter.ts';
 import type { SinkRecordOut } from '../runtime/outputs.ts';
 import type { StreamClient } from '../runtime/stream-client.ts';
@@ -35,7 +36,7 @@ export class AwsSinkWriter implements SinkWriter {
       if (sink.kind === 'print') {
         for (const r of rows) this.log(printLine(name, r.value));
       } else if (sink.kind === 'kinesis') {
-        await putAll(this.streams, target, rows.map((r) => ({ data: Buffer.from(JSON.stringify(r.value)), partitionKey: sink.partitionKey(r.value) })));
+        await putAll(this.streams, target, rows.map((r) => ({ data: Buffer.from(kinesisSinkRecord(r, sink.outputIds)), partitionKey: sink.partitionKey(r.value) })));
       } else {
         // One write per item key: BatchWriteItem rejects a key twice, and the last output for a key is its value.
         const items = new Map(rows.map((r) => [sink.key(r.value), JSON.stringify(r.value)]));

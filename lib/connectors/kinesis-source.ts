@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import type { StageOptions } from '../api/stage-options.ts';
 import { decodeDebezium, decodeMaxwell, type DebeziumRecord, type MaxwellRecord } from './change-records.ts';
-import { DecodeError, type SourceSpec } from './source-spec.ts';
+import { DecodeError, type OutputRecord, type SourceSpec } from './source-spec.ts';
 
 /** A decoded change record together with the JSON object it came from (for passing it on whole). */
 export type WithRaw<R> = R & { raw: Record<string, unknown> };
@@ -16,7 +16,17 @@ export interface KinesisJsonSourceOptions<T> extends StageOptions {
   shards?: number;
   /** Partition key used by `eddy feed` / replay when writing this source. */
   partitionKey?: (value: T) => string;
+  /**
+   * The stream is an eddy job's Kinesis sink written with `outputIds: true`: each record is
+   * `{"id", "value"}` (the value is what `schema` checks), and each id is kept once — a record put
+   * again by a retried batch upstream is dropped — for `ttlMs` (default 24 h, Kinesis's default
+   * retention), which bounds the state it takes. Exactly once from job to job.
+   */
+  outputIds?: boolean | { ttlMs: number };
 }
+
+/** How long a source with `outputIds` remembers an id by default: Kinesis's default retention. */
+const OUTPUT_ID_TTL_MS = 24 * 3_600_000;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -42,6 +52,10 @@ export const KinesisSource = {
       batchingWindowSeconds: options.batchingWindowSeconds,
       partitionKey: options.partitionKey,
       decode: (data) => decodeJson(data, options.schema),
+      ...(options.outputIds && {
+        outputIds: { ttlMs: options.outputIds === true ? OUTPUT_ID_TTL_MS : options.outputIds.ttlMs },
+        decodeOutputRecord: (data: Uint8Array) => decodeOutputRecord(data, options.schema),
+      }),
     };
   },
 
@@ -80,6 +94,14 @@ function changeSource<R>(name: string, options: Omit<KinesisJsonSourceOptions<Re
   };
 }
 
+function decodeOutputRecord<T>(data: Uint8Array, schema: ZodType<T> | undefined): OutputRecord<T> {
+  const record = decodeJson<Record<string, unknown>>(data, undefined);
+  if (typeof record !== 'object' || record === null || typeof record.id !== 'string' || record.id === '' || !('value' in record)) {
+    throw new DecodeError('expected an eddy output record {"id", "value"} (a Kinesis sink with outputIds: true)');
+  }
+  return { id: record.id, value: checked(record.value, schema) };
+}
+
 function decodeJson<T>(data: Uint8Array, schema: ZodType<T> | undefined): T {
   let text: string;
   try {
@@ -94,6 +116,10 @@ function decodeJson<T>(data: Uint8Array, schema: ZodType<T> | undefined): T {
   } catch (error) {
     throw new DecodeError(`invalid JSON: ${(error as Error).message}`);
   }
+  return checked(value, schema);
+}
+
+function checked<T>(value: unknown, schema: ZodType<T> | undefined): T {
   if (!schema) return value as T;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;

@@ -9,10 +9,32 @@ import type { SinkSpec } from './sink-spec.ts';
  * ```
  */
 export const KinesisSink = {
-  json<T>(name: string, options: { streamName?: string; partitionKey: (value: T) => string }): SinkSpec<T> {
-    return { kind: 'kinesis', name, streamName: options.streamName, partitionKey: options.partitionKey };
+  /**
+   * `outputIds: true` wraps each record as `{"id", "value"}` with a deterministic output id, for
+   * consumers that keep each output once — an eddy job's `KinesisSource.json(name, { outputIds })`.
+   *
+   * @example
+   * ```ts
+   * totals.sinkTo(KinesisSink.json('totals', { partitionKey: (t) => t.userId, outputIds: true }));
+   * ```
+   */
+  json<T>(name: string, options: { streamName?: string; partitionKey: (value: T) => string; outputIds?: boolean }): SinkSpec<T> {
+    return { kind: 'kinesis', name, streamName: options.streamName, partitionKey: options.partitionKey, outputIds: options.outputIds };
   },
 };
+
+/**
+ * The bytes a Kinesis sink puts for one output: the output's JSON, or, with `outputIds`, the
+ * output wrapped with its id (what `KinesisSource.json(name, { outputIds })` reads back).
+ *
+ * @example
+ * ```ts
+ * kinesisSinkRecord({ sink: 't', value: { n: 1 }, id: 's/0/9/0' }, true); // '{"id":"s/0/9/0","value":{"n":1}}'
+ * ```
+ */
+export function kinesisSinkRecord(record: { value: unknown; id: string }, outputIds: boolean | undefined): string {
+  return JSON.stringify(outputIds ? { id: record.id, value: record.value } : record.value);
+}
 
 /**
  * A DynamoDB table sink; each output is an item under a deterministic key, so a re-delivered

@@ -13,6 +13,19 @@ export interface SourceSpec<T> {
   partitionKey?: (value: T) => string;
   /** Parses one record's bytes; throws a {@link DecodeError} for a bad record. */
   decode(data: Uint8Array): T;
+  /**
+   * The records are an eddy sink's with output ids (`{"id", "value"}`, `KinesisSink.json(…, {
+   * outputIds: true })`): the source keeps each id once for `ttlMs` (lib/api/output-id-source.ts),
+   * decoding each record with `decodeOutputRecord`.
+   */
+  outputIds?: { ttlMs: number };
+  decodeOutputRecord?(data: Uint8Array): OutputRecord<T>;
+}
+
+/** A record of a Kinesis sink with output ids: the output and the id it keeps however often it is put. */
+export interface OutputRecord<T> {
+  id: string;
+  value: T;
 }
 
 /** A record that cannot become an event: it goes to the dead-letter table with `reason`. */

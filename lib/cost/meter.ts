@@ -9,6 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Job } from '../api/job.ts';
 import type { SinkSpec } from '../connectors/sink-spec.ts';
 import { groupBySink, printLine, type SinkWriter } from '../connectors/sink-writer.ts';
+import { kinesisSinkRecord } from '../connectors/sinks.ts';
 import type { BatchResult } from '../runtime/batch.ts';
 import { isSourceEnd } from '../runtime/envelope.ts';
 import type { SinkRecordOut } from '../runtime/outputs.ts';
@@ -216,7 +217,7 @@ export class MeteredSinks implements SinkWriter {
         for (const r of rows) c.printedBytes += Buffer.byteLength(printLine(name, r.value)) + LAMBDA_LOG_LINE_PREFIX_BYTES;
       } else if (spec.kind === 'kinesis') {
         c.sinkPuts.requests += Math.ceil(rows.length / 500);
-        for (const r of rows) addRecord(c.sinkPuts, kinesisRecordBytes(Buffer.from(JSON.stringify(r.value)), spec.partitionKey(r.value)));
+        for (const r of rows) addRecord(c.sinkPuts, kinesisRecordBytes(Buffer.from(kinesisSinkRecord(r, spec.outputIds)), spec.partitionKey(r.value)));
       } else {
         const items = new Map(rows.map((r) => [spec.key(r.value), JSON.stringify(r.value)]));
         for (const [id, value] of items) {
