@@ -7,6 +7,12 @@ export type SinkSpec<T> =
       /** Physical stream; default `<job>-sink-<name>`. */
       streamName?: string;
       partitionKey: (value: T) => string;
+      /**
+       * Each record is `{"id": <output id>, "value": <the output>}`: the id is the same however
+       * often a retried batch puts the output again, so a consumer can keep each once (an eddy
+       * source does with its `outputIds` option). Off: the output itself, as before.
+       */
+      outputIds?: boolean;
     }
   | {
       kind: 'dynamodb';
