@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readStackInfo, stackStatus } from '../../../lib/local/stack-service.ts';
 import { localEndpoints } from '../../support/stack.ts';
 import { generateOrderStream } from '../../scenario/order-timeout/generator.ts';
 import { expectedOrderTimeout, sortRows } from '../../scenario/order-timeout/oracle.ts';
@@ -127,4 +128,40 @@ describe('eddy run restarts', () => {
     expect(restarted).toEqual(await readSorted(join(ws.root, 'replay')));
     expect(restarted).toEqual(expected);
   }, 180_000);
+
+  it('(d) DynamoDB Local killed under a live eddy run: the service restarts it, the run keeps retrying and ends exact', async () => {
+    const ws = await workspace('emulator');
+    const events = generateOrderStream({ seed: 9001, orders: 600 });
+    const expected = expectedRows(events);
+    const total = SINKS.reduce((n, s) => n + expected[s].length, 0);
+    const input = await writeOrders(join(ws.root, 'orders.jsonl'), events);
+    await eddy(['feed', 'order-timeout', '--input', `orders=${input}`, '--data-dir', ws.data]);
+
+    const live = eddyDetached(['run', 'order-timeout', '--data-dir', ws.data, '--out', ws.out], join(ws.root, 'run.log'));
+    const deadline = Date.now() + 90_000;
+    while ((await countLines(ws.out)) < total / 10) {
+      if (live.exitCode !== null) throw new Error(`eddy run exited early (${live.exitCode}): ${await readFile(join(ws.root, 'run.log'), 'utf8')}`);
+      if (Date.now() > deadline) throw new Error('eddy run produced no outputs within 90 s');
+      await sleep(100);
+    }
+    const info = await readStackInfo(ws.data);
+    const dynamodb = info?.emulators?.dynamodb.pid;
+    expect(dynamodb).toBeGreaterThan(0);
+    process.kill(dynamodb!, 'SIGKILL');
+    // The service notices and starts it again on the same port; the run, meanwhile, retries and stays up.
+    const back = Date.now() + 120_000;
+    for (;;) {
+      const status = await stackStatus(ws.data);
+      if (status?.emulators.dynamodb.state === 'running' && status.info.emulators?.dynamodb.restarts === 1) break;
+      if (Date.now() > back) throw new Error(`DynamoDB Local did not come back: ${JSON.stringify(status)}`);
+      await sleep(250);
+    }
+    expect(live.exitCode).toBeNull();
+    process.kill(-live.pid!, 'SIGTERM');
+    await new Promise((resolve) => (live.exitCode !== null || live.signalCode !== null ? resolve(undefined) : live.once('exit', resolve)));
+
+    const { stdout } = await eddy(['run', 'order-timeout', '--data-dir', ws.data, '--out', ws.out, '--until-idle', '--drain']);
+    expect(stdout).toMatch(/drained: stopped after/);
+    expect(await readSorted(ws.out)).toEqual(expected);
+  }, 300_000);
 });
