@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { replayCli } from '../../support/replay-cli.ts';
 import { generateNexmark, nexmarkJsonl } from './generator.ts';
-import { canonicalRows, q1, q2, validRows, type Bid } from './reference.ts';
+import { canonicalRows, q1, q2, q3, q7, validRows, type Auction, type Bid, type Person } from './reference.ts';
 
 const data = generateNexmark({ seed: 7, events: 3000 });
 /** Lines §1 calls invalid: wrong JSON types, a missing field, not an object, not JSON. */
@@ -25,9 +25,16 @@ const mixed = bidLines.flatMap((line, i) => (i % 400 === 17 && INVALID[i % 400 =
 const invalidCount = mixed.length - bidLines.length;
 const valid = validRows<Bid>('bids', mixed);
 
-const queries = [
-  { job: 'nexmark-q1', expected: () => q1(valid), floats: ['price'] },
-  { job: 'nexmark-q2', expected: () => q2(valid), floats: [] },
+const personLines = nexmarkJsonl(data.persons);
+const auctionLines = nexmarkJsonl(data.auctions);
+const persons = validRows<Person>('persons', personLines.split('\n'));
+const auctions = validRows<Auction>('auctions', auctionLines.split('\n'));
+
+const queries: { job: string; inputs: Record<string, string>; expected: () => object[]; floats: string[]; invalid: string[] }[] = [
+  { job: 'nexmark-q1', inputs: { bids: mixed.join('\n') + '\n' }, expected: () => q1(valid), floats: ['price'], invalid: mixed.filter((l) => !bidLines.includes(l)) },
+  { job: 'nexmark-q2', inputs: { bids: mixed.join('\n') + '\n' }, expected: () => q2(valid), floats: [], invalid: mixed.filter((l) => !bidLines.includes(l)) },
+  { job: 'nexmark-q3', inputs: { persons: personLines, auctions: auctionLines + '{"id":1}\n' }, expected: () => q3(persons, auctions), floats: [], invalid: ['{"id":1}'] },
+  { job: 'nexmark-q7', inputs: { bids: mixed.join('\n') + '\n' }, expected: () => q7(valid), floats: [], invalid: mixed.filter((l) => !bidLines.includes(l)) },
 ];
 
 describe('Nexmark jobs through eddy replay', () => {
@@ -35,17 +42,18 @@ describe('Nexmark jobs through eddy replay', () => {
     expect(valid.length).toBe(data.bids.length);
     expect(invalidCount).toBeGreaterThanOrEqual(INVALID.length);
     expect(q2(valid).length).toBeGreaterThan(0); // some auctions are multiples of 123
+    expect(q3(persons, auctions).length).toBeGreaterThan(0); // some category-10 auctions by sellers of OR, ID, CA
   });
 
-  for (const { job, expected, floats } of queries) {
+  for (const { job, inputs, expected, floats, invalid } of queries) {
     for (const chaos of [false, true]) {
       it(`${job}${chaos ? ' under --chaos 0.2' : ''}: out.jsonl is the reference's multiset, every invalid line dead-lettered`, async () => {
-        const run = await replayCli(job, { bids: mixed.join('\n') + '\n' }, chaos ? ['--chaos', '0.2', '--seed', '3', '--batch-size', '100'] : []);
+        const run = await replayCli(job, inputs, chaos ? ['--chaos', '0.2', '--seed', '3', '--batch-size', '100'] : []);
         const out = await run.read('out');
         for (const row of out) expect(Object.keys(row).sort()).toEqual(Object.keys(expected()[0]).sort());
         expect(canonicalRows(out, floats)).toEqual(canonicalRows(expected(), floats));
         const dead = await run.read('dead-letter');
-        expect(dead.map((d) => d.record).sort()).toEqual(mixed.filter((l) => !bidLines.includes(l)).sort());
+        expect(dead.map((d) => d.record).sort()).toEqual([...invalid].sort());
         if (chaos) expect(Object.values(run.chaosCounts()).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
       }, 240_000);
     }
