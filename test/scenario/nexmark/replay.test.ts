@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { replayCli } from '../../support/replay-cli.ts';
 import { generateNexmark, nexmarkJsonl } from './generator.ts';
-import { canonicalRows, q1, q2, q3, q7, validRows, type Auction, type Bid, type Person } from './reference.ts';
+import { canonicalRows, q1, q2, q3, q4, q7, validRows, type Auction, type Bid, type Person } from './reference.ts';
 
 const data = generateNexmark({ seed: 7, events: 3000 });
 /** Lines §1 calls invalid: wrong JSON types, a missing field, not an object, not JSON. */
@@ -30,10 +30,14 @@ const auctionLines = nexmarkJsonl(data.auctions);
 const persons = validRows<Person>('persons', personLines.split('\n'));
 const auctions = validRows<Auction>('auctions', auctionLines.split('\n'));
 
-const queries: { job: string; inputs: Record<string, string>; expected: () => object[]; floats: string[]; invalid: string[] }[] = [
+/** q4's output is a changelog: the result is the last row written per category (§0). */
+const lastPerCategory = (rows: { category: number }[]) => [...new Map(rows.map((r) => [r.category, r])).values()];
+
+const queries: { job: string; inputs: Record<string, string>; expected: () => object[]; floats: string[]; invalid: string[]; table?: (rows: any[]) => object[] }[] = [
   { job: 'nexmark-q1', inputs: { bids: mixed.join('\n') + '\n' }, expected: () => q1(valid), floats: ['price'], invalid: mixed.filter((l) => !bidLines.includes(l)) },
   { job: 'nexmark-q2', inputs: { bids: mixed.join('\n') + '\n' }, expected: () => q2(valid), floats: [], invalid: mixed.filter((l) => !bidLines.includes(l)) },
   { job: 'nexmark-q3', inputs: { persons: personLines, auctions: auctionLines + '{"id":1}\n' }, expected: () => q3(persons, auctions), floats: [], invalid: ['{"id":1}'] },
+  { job: 'nexmark-q4', inputs: { auctions: auctionLines, bids: mixed.join('\n') + '\n' }, expected: () => q4(auctions, valid), floats: ['avgPrice'], invalid: mixed.filter((l) => !bidLines.includes(l)), table: lastPerCategory },
   { job: 'nexmark-q7', inputs: { bids: mixed.join('\n') + '\n' }, expected: () => q7(valid), floats: [], invalid: mixed.filter((l) => !bidLines.includes(l)) },
 ];
 
@@ -43,13 +47,15 @@ describe('Nexmark jobs through eddy replay', () => {
     expect(invalidCount).toBeGreaterThanOrEqual(INVALID.length);
     expect(q2(valid).length).toBeGreaterThan(0); // some auctions are multiples of 123
     expect(q3(persons, auctions).length).toBeGreaterThan(0); // some category-10 auctions by sellers of OR, ID, CA
+    expect(q4(auctions, valid).length).toBe(5); // every category has a won auction
   });
 
-  for (const { job, inputs, expected, floats, invalid } of queries) {
+  for (const { job, inputs, expected, floats, invalid, table } of queries) {
     for (const chaos of [false, true]) {
       it(`${job}${chaos ? ' under --chaos 0.2' : ''}: out.jsonl is the reference's multiset, every invalid line dead-lettered`, async () => {
         const run = await replayCli(job, inputs, chaos ? ['--chaos', '0.2', '--seed', '3', '--batch-size', '100'] : []);
-        const out = await run.read('out');
+        const written = await run.read('out');
+        const out = table ? table(written) : written;
         for (const row of out) expect(Object.keys(row).sort()).toEqual(Object.keys(expected()[0]).sort());
         expect(canonicalRows(out, floats)).toEqual(canonicalRows(expected(), floats));
         const dead = await run.read('dead-letter');
