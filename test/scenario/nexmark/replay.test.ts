@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { replayCli } from '../../support/replay-cli.ts';
 import { generateNexmark, nexmarkJsonl } from './generator.ts';
-import { canonicalRows, q1, q2, q3, q4, q7, validRows, type Auction, type Bid, type Person } from './reference.ts';
+import { canonicalRows, q1, q2, q3, q4, q5, q7, validRows, type Auction, type Bid, type Person } from './reference.ts';
 
 const data = generateNexmark({ seed: 7, events: 3000 });
 /** Lines §1 calls invalid: wrong JSON types, a missing field, not an object, not JSON. */
@@ -38,6 +38,7 @@ const queries: { job: string; inputs: Record<string, string>; expected: () => ob
   { job: 'nexmark-q2', inputs: { bids: mixed.join('\n') + '\n' }, expected: () => q2(valid), floats: [], invalid: mixed.filter((l) => !bidLines.includes(l)) },
   { job: 'nexmark-q3', inputs: { persons: personLines, auctions: auctionLines + '{"id":1}\n' }, expected: () => q3(persons, auctions), floats: [], invalid: ['{"id":1}'] },
   { job: 'nexmark-q4', inputs: { auctions: auctionLines, bids: mixed.join('\n') + '\n' }, expected: () => q4(auctions, valid), floats: ['avgPrice'], invalid: mixed.filter((l) => !bidLines.includes(l)), table: lastPerCategory },
+  { job: 'nexmark-q5', inputs: { bids: mixed.join('\n') + '\n' }, expected: () => q5(valid), floats: [], invalid: mixed.filter((l) => !bidLines.includes(l)) },
   { job: 'nexmark-q7', inputs: { bids: mixed.join('\n') + '\n' }, expected: () => q7(valid), floats: [], invalid: mixed.filter((l) => !bidLines.includes(l)) },
 ];
 
