@@ -9,7 +9,8 @@
  *   would send it: key from the upstream's `keyBy` selector applied to the payload (or `key`
  *   for every line; a forward edge keys by the upstream shard, a broadcast edge by the
  *   broadcast key), event time from the upstream source's timestamp assigner (else the
- *   payload's numeric `ts`), origin = a position in the upstream shard. A last record carries
+ *   payload's numeric `ts`; for a window join's or coGroup's tagged `{ side, value }` records,
+ *   of the value), origin = a position in the upstream shard. A last record carries
  *   the watermark the upstream would send after these records (and `end`, when asked).
  *
  * Records are routed as Kinesis would route them (MD5 of the partition key into evenly split
@@ -209,6 +210,11 @@ function decoded(decode: (data: Uint8Array) => unknown, line: string): unknown {
   }
 }
 
+function isTaggedRecord(payload: unknown): payload is { side: 1 | 2; value: unknown } {
+  const p = payload as { side?: unknown; value?: unknown } | null;
+  return typeof p === 'object' && p !== null && (p.side === 1 || p.side === 2) && 'value' in p;
+}
+
 function eventTime(assigner: TimestampAssigner<any> | undefined, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   try {
@@ -238,7 +244,10 @@ function keyedRecords(job: Job, plan: Plan, stage: PlanStage, lines: string[], o
     } catch (error) {
       throw new Error(`line ${i + 1}: a keyed stage's payload must be JSON (${(error as Error).message})`);
     }
-    const ts = eventTime(assigner, payload);
+    // A window join's or coGroup's records are tagged with their side ({ side, value }): the
+    // source's assigner reads the value.
+    const tagged = isTaggedRecord(payload) ? payload.value : undefined;
+    const ts = eventTime(assigner, payload) ?? (tagged === undefined ? undefined : eventTime(assigner, tagged));
     if (ts === undefined) throw new Error(`line ${i + 1}: no event time (the upstream's timestamp assigner failed and there is no numeric "ts")`);
     maxTs = Math.max(maxTs, ts);
     let key: string;

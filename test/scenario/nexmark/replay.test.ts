@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { replayCli } from '../../support/replay-cli.ts';
 import { generateNexmark, nexmarkJsonl } from './generator.ts';
-import { canonicalRows, q1, q2, q3, q4, q5, q7, validRows, type Auction, type Bid, type Person } from './reference.ts';
+import { canonicalRows, q1, q2, q3, q4, q5, q7, q8, validRows, type Auction, type Bid, type Person } from './reference.ts';
 
 const data = generateNexmark({ seed: 7, events: 3000 });
 /** Lines §1 calls invalid: wrong JSON types, a missing field, not an object, not JSON. */
@@ -39,6 +39,7 @@ const queries: { job: string; inputs: Record<string, string>; expected: () => ob
   { job: 'nexmark-q3', inputs: { persons: personLines, auctions: auctionLines + '{"id":1}\n' }, expected: () => q3(persons, auctions), floats: [], invalid: ['{"id":1}'] },
   { job: 'nexmark-q4', inputs: { auctions: auctionLines, bids: mixed.join('\n') + '\n' }, expected: () => q4(auctions, valid), floats: ['avgPrice'], invalid: mixed.filter((l) => !bidLines.includes(l)), table: lastPerCategory },
   { job: 'nexmark-q5', inputs: { bids: mixed.join('\n') + '\n' }, expected: () => q5(valid), floats: [], invalid: mixed.filter((l) => !bidLines.includes(l)) },
+  { job: 'nexmark-q8', inputs: { persons: personLines + '{"id":"x"}\n', auctions: auctionLines }, expected: () => q8(persons, auctions), floats: [], invalid: ['{"id":"x"}'] },
   { job: 'nexmark-q7', inputs: { bids: mixed.join('\n') + '\n' }, expected: () => q7(valid), floats: [], invalid: mixed.filter((l) => !bidLines.includes(l)) },
 ];
 
@@ -49,6 +50,7 @@ describe('Nexmark jobs through eddy replay', () => {
     expect(q2(valid).length).toBeGreaterThan(0); // some auctions are multiples of 123
     expect(q3(persons, auctions).length).toBeGreaterThan(0); // some category-10 auctions by sellers of OR, ID, CA
     expect(q4(auctions, valid).length).toBe(5); // every category has a won auction
+    expect(q8(persons, auctions).length).toBeGreaterThan(0); // some persons open an auction in their own window
   });
 
   for (const { job, inputs, expected, floats, invalid, table } of queries) {
