@@ -16,6 +16,20 @@ import type { Trigger } from '../window/triggers.ts';
 /** A record of either input, tagged with its side (Flink `TaggedUnion`): what the join's windows hold. */
 export type TaggedUnion<L, R> = { side: 1; value: L } | { side: 2; value: R };
 
+/**
+ * Whether a record is one side's record of a window join or coGroup, as its stage receives it
+ * (`eddy event` reads the event time of its value).
+ *
+ * @example
+ * ```ts
+ * isTaggedUnion({ side: 1, value: { ts: 5 } }); // true
+ * ```
+ */
+export function isTaggedUnion(record: unknown): record is TaggedUnion<unknown, unknown> {
+  const r = record as { side?: unknown } | null;
+  return typeof r === 'object' && r !== null && (r.side === 1 || r.side === 2) && 'value' in r;
+}
+
 /** Joins one pair of a window (Flink `JoinFunction`). @example `{ join: (o, d) => ({ ...o, ...d }) }` */
 export interface JoinFunction<L, R, O> {
   join(left: L, right: R): O;

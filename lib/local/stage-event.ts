@@ -22,6 +22,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import type { Job } from '../api/job.ts';
 import { MIN_WATERMARK } from '../api/time.ts';
 import { NO_TIMESTAMP, type TimestampAssigner } from '../api/watermark.ts';
+import { isTaggedUnion } from '../join/window-join.ts';
 import { hashKeyOf, shardForHash, type ShardRange } from '../plan/partitioning.ts';
 import { stageById, type Plan, type PlanStage } from '../plan/plan.ts';
 import { BROADCAST_KEY, encodeEnvelopes, type Envelope } from '../runtime/envelope.ts';
@@ -210,11 +211,6 @@ function decoded(decode: (data: Uint8Array) => unknown, line: string): unknown {
   }
 }
 
-function isTaggedRecord(payload: unknown): payload is { side: 1 | 2; value: unknown } {
-  const p = payload as { side?: unknown; value?: unknown } | null;
-  return typeof p === 'object' && p !== null && (p.side === 1 || p.side === 2) && 'value' in p;
-}
-
 function eventTime(assigner: TimestampAssigner<any> | undefined, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   try {
@@ -246,7 +242,7 @@ function keyedRecords(job: Job, plan: Plan, stage: PlanStage, lines: string[], o
     }
     // A window join's or coGroup's records are tagged with their side ({ side, value }): the
     // source's assigner reads the value.
-    const tagged = isTaggedRecord(payload) ? payload.value : undefined;
+    const tagged = isTaggedUnion(payload) ? payload.value : undefined;
     const ts = eventTime(assigner, payload) ?? (tagged === undefined ? undefined : eventTime(assigner, tagged));
     if (ts === undefined) throw new Error(`line ${i + 1}: no event time (the upstream's timestamp assigner failed and there is no numeric "ts")`);
     maxTs = Math.max(maxTs, ts);
