@@ -35,6 +35,18 @@ function expectedRows(events: Parameters<typeof expectedOrderTimeout>[0]): Recor
   return { paid: sortRows(e.paid), timeouts: sortRows(e.timeouts), 'late-payments': sortRows(e.latePayments) };
 }
 
+/** `eddy run order-timeout` in the background, once it has written at least `outputs` sink lines. */
+async function liveRunWithOutputs(ws: { data: string; out: string }, log: string, outputs: number) {
+  const live = eddyDetached(['run', 'order-timeout', '--data-dir', ws.data, '--out', ws.out], log);
+  const deadline = Date.now() + 90_000;
+  while ((await countLines(ws.out)) < outputs) {
+    if (live.exitCode !== null) throw new Error(`eddy run exited early (${live.exitCode}): ${await readFile(log, 'utf8')}`);
+    if (Date.now() > deadline) throw new Error('eddy run produced no outputs within 90 s');
+    await sleep(100);
+  }
+  return live;
+}
+
 /** `stack status` output → the service pid. */
 async function stackPid(data: string): Promise<number> {
   const { stdout } = await eddy(['stack', 'status', '--data-dir', data]);
@@ -53,13 +65,7 @@ describe('eddy run restarts', () => {
     await eddy(['feed', 'order-timeout', '--input', `orders=${input}`, '--data-dir', ws.data]);
     const stackBefore = await stackPid(ws.data);
 
-    const live = eddyDetached(['run', 'order-timeout', '--data-dir', ws.data, '--out', ws.out], join(ws.root, 'run-1.log'));
-    const deadline = Date.now() + 90_000;
-    while ((await countLines(ws.out)) < total / 10) {
-      if (live.exitCode !== null) throw new Error(`eddy run exited early (${live.exitCode}): ${await readFile(join(ws.root, 'run-1.log'), 'utf8')}`);
-      if (Date.now() > deadline) throw new Error('eddy run produced no outputs within 90 s');
-      await sleep(100);
-    }
+    const live = await liveRunWithOutputs(ws, join(ws.root, 'run-1.log'), total / 10);
     process.kill(-live.pid!, 'SIGKILL'); // the whole process group, as a terminal's kill -9 of the job would
     await new Promise((resolve) => (live.exitCode !== null || live.signalCode !== null ? resolve(undefined) : live.once('exit', resolve)));
     const atKill = await countLines(ws.out);
@@ -137,13 +143,7 @@ describe('eddy run restarts', () => {
     const input = await writeOrders(join(ws.root, 'orders.jsonl'), events);
     await eddy(['feed', 'order-timeout', '--input', `orders=${input}`, '--data-dir', ws.data]);
 
-    const live = eddyDetached(['run', 'order-timeout', '--data-dir', ws.data, '--out', ws.out], join(ws.root, 'run.log'));
-    const deadline = Date.now() + 90_000;
-    while ((await countLines(ws.out)) < total / 10) {
-      if (live.exitCode !== null) throw new Error(`eddy run exited early (${live.exitCode}): ${await readFile(join(ws.root, 'run.log'), 'utf8')}`);
-      if (Date.now() > deadline) throw new Error('eddy run produced no outputs within 90 s');
-      await sleep(100);
-    }
+    const live = await liveRunWithOutputs(ws, join(ws.root, 'run.log'), total / 10);
     const info = await readStackInfo(ws.data);
     const dynamodb = info?.emulators?.dynamodb.pid;
     expect(dynamodb).toBeGreaterThan(0);
