@@ -1,6 +1,6 @@
 /** What source and keyed batches share: checkpoint bookkeeping, dead letters, emitting, retries, the time budget. */
 import { DecodeError } from '../connectors/source-spec.ts';
-import { ItemCache } from '../state/item-cache.ts';
+import { ItemCache, type StateEncoding } from '../state/item-cache.ts';
 import type { StateReader } from '../state/store.ts';
 import type { BatchResult, InputRecord } from './batch.ts';
 import type { Checkpoint } from './checkpoint.ts';
@@ -26,8 +26,10 @@ export abstract class BatchRun {
     protected readonly deadline?: number,
     /** Where keyed state and timers are read: the store, or the shard's state in the container. */
     protected readonly reader: StateReader = task.services.store,
+    /** How written state is encoded: see ItemCache. */
+    encoding: StateEncoding = 'eager',
   ) {
-    this.cache = new ItemCache(reader);
+    this.cache = new ItemCache(reader, encoding);
     this.cp = structuredClone(previous);
     task.resetOutputs();
   }

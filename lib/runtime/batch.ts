@@ -17,6 +17,8 @@ import type { StateReader } from '../state/store.ts';
 import { DEFAULT_CHANGELOG_OPTIONS } from '../plan/graph.ts';
 import { compareSeq } from './envelope.ts';
 import { KeyedBatch } from './keyed-batch.ts';
+import { ChaosCrash } from './chaos.ts';
+import { RerunEagerly } from '../state/item-cache.ts';
 import { inheritCheckpoint } from './resharding.ts';
 import { SourceBatch } from './source-batch.ts';
 import type { StageTask } from './task.ts';
@@ -102,11 +104,7 @@ export async function runBatch(task: StageTask, records: InputRecord[], options:
     reader = task.shardState = opened.state;
     result.state = opened.access;
   }
-  const run =
-    task.stage.kind === 'source'
-      ? new SourceBatch(task, previous, result, options.deadline)
-      : new KeyedBatch(task, previous, result, options.deadline, reader);
-  const checkpoint = await run.process(fresh);
+  const { run, checkpoint } = await processRecords(task, previous, result, fresh, reader, options.deadline);
   result.commit = await commit(task, run, checkpoint, stored?.version);
   task.services.faults?.('after-commit');
   result.deadLetters = run.deadLetters.length;
@@ -115,6 +113,31 @@ export async function runBatch(task: StageTask, records: InputRecord[], options:
   result.watermark = checkpoint.emittedWatermark;
   result.ended = checkpoint.ended;
   return result;
+}
+
+/**
+ * Runs the records through the stage. A keyed stage first encodes its state lazily (once per
+ * key and batch); when a record's effects must be undone or a value is too big to store, it
+ * runs the batch again from the same starting point, encoding eagerly (see ItemCache): the
+ * outcome is the same, only the rare batch with a failing record pays for it twice.
+ */
+async function processRecords(task: StageTask, previous: Checkpoint, result: BatchResult, records: InputRecord[], reader: StateReader, deadline: number | undefined) {
+  if (task.stage.kind === 'source') {
+    const run = new SourceBatch(task, previous, result, deadline);
+    return { run, checkpoint: await run.process(records) };
+  }
+  const initial = { ...result };
+  try {
+    const run = new KeyedBatch(task, previous, result, deadline, reader, 'lazy');
+    return { run, checkpoint: await run.process(records) };
+  } catch (error) {
+    if (!(error instanceof RerunEagerly)) throw error;
+    if (error.cause instanceof ChaosCrash) throw error.cause; // a crash is a crash, whatever the cache
+    for (const key of Object.keys(result)) delete result[key as keyof BatchResult];
+    Object.assign(result, initial);
+    const run = new KeyedBatch(task, previous, result, deadline, reader, 'eager', error.failed);
+    return { run, checkpoint: await run.process(records) };
+  }
 }
 
 /** Commits the batch the way the stage keeps its state: log-structured (log-commit.ts) or per-key items (commit.ts). */

@@ -11,6 +11,7 @@ import { hashKeyOf } from '../plan/partitioning.ts';
 import { broadcastKeyOf, type Ancestor } from './broadcast-side.ts';
 import { statePartition } from '../state/keys.ts';
 import type { Item, StateReader } from '../state/store.ts';
+import { RerunEagerly, type StateEncoding } from '../state/item-cache.ts';
 import { BROADCAST_KEY, compareOrigin, decodeEnvelopes, type Envelope, type EnvelopeRecord } from './envelope.ts';
 import { stageById } from '../plan/plan.ts';
 import { consumedOrigin } from './resharding.ts';
@@ -32,8 +33,13 @@ export class KeyedBatch extends BatchRun {
   /** End of input was reached (and drained) in this batch. */
   private justEnded = false;
 
-  constructor(task: StageTask, previous: Checkpoint, result: BatchResult, deadline: number | undefined, reader: StateReader) {
-    super(task, previous, result, deadline, reader);
+  /**
+   * `encoding`: how written state is encoded (ItemCache); `attempted`: in a batch run again
+   * eagerly, the input (`<seq>/<envelope index>`) whose function already threw once, so that it
+   * still gets 1 + functionRetries attempts in all.
+   */
+  constructor(task: StageTask, previous: Checkpoint, result: BatchResult, deadline: number | undefined, reader: StateReader, encoding: StateEncoding, private readonly attempted?: string) {
+    super(task, previous, result, deadline, reader, encoding);
     const opts = task.plan.options;
     this.layout = { stage: task.stage.id, keyGroups: opts.maxParallelism, partitions: opts.timerPartitions };
     this.timers = new BatchTimers(this.cache, this.layout);
@@ -99,6 +105,7 @@ export class KeyedBatch extends BatchRun {
       E: Math.min(this.cp.nextTimer.E, this.timers.earliestPending('E'), NO_TIMER),
       P: Math.min(this.cp.nextTimer.P, this.timers.earliestPending('P'), NO_TIMER),
     };
+    this.cache.materialize(); // before anything leaves the batch: a value too big to store runs it again, eagerly
     await this.emit(this.watermark.current(), this.justEnded);
     return this.finish();
   }
@@ -195,12 +202,13 @@ export class KeyedBatch extends BatchRun {
         const op = this.task.chain.keyed!;
         const broadcast = e.key === BROADCAST_KEY && op.broadcast !== undefined;
         let bootstrapped = false;
-        for (let n = 0; ; n++) {
+        for (let n = this.attempted === `${record.seq}/${index}` ? 1 : 0; ; n++) {
           try {
             if (broadcast) bootstrapped = await op.processBroadcast(e.ts, e.payload);
             else if ((await op.processElement(e.key, e.ts, e.payload, e.in ?? 1)) === 'held') this.result.held++;
             break;
           } catch (error) {
+            if (this.cache.encoding === 'lazy') throw new RerunEagerly(error, `${record.seq}/${index}`);
             this.cache.rollback(cacheMark);
             this.task.outputs.rollback(outMark);
             if (this.mayRetry(n, error)) continue;
@@ -238,7 +246,7 @@ export class KeyedBatch extends BatchRun {
       try {
         await op.onTimer(timer);
       } catch (error) {
-        this.cache.rollback(cacheMark);
+        this.cache.rollback(cacheMark, error);
         this.task.outputs.rollback(outMark);
         this.timers.delete(timer); // a timer whose onTimer throws is dead-lettered, not retried forever
         this.deadLetter(this.seq, TIMER_DEAD_LETTER_INDEX + this.result.timersFired, JSON.stringify({ timer }), error);

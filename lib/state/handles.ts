@@ -14,7 +14,7 @@ import type {
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../api/state.ts';
 import type { ItemCache } from './item-cache.ts';
 import { mapEntryKey, mapEntryPrefix, stateItemKey, statePartition } from './keys.ts';
-import type { Item, ItemKey } from './store.ts';
+import type { Attributes, Item, ItemKey } from './store.ts';
 import { NATIVE_TTL_ATTRIBUTE, expiryAttributes, nativeExpiry, onRead } from './ttl.ts';
 
 /** What a handle needs to know about the record being processed. */
@@ -56,9 +56,7 @@ abstract class SingleItemState<S> {
   protected write(value: S | undefined): void {
     const key = this.itemKey();
     if (value === undefined || value === null) return this.scope.cache.set(key, undefined);
-    const item: Item = { ...key, attrs: { v: encodeState(this.descriptor.name, value), ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) } };
-    this.scope.cache.remember(item, value);
-    this.scope.cache.set(key, item);
+    this.scope.cache.writeValue(key, expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()), value, this.descriptor.name);
   }
 
   async clear(): Promise<void> {
@@ -85,8 +83,12 @@ export class ListStateImpl<T> extends SingleItemState<[T, number | null][]> impl
   }
   async addAll(values: T[]): Promise<void> {
     // Appending is no read of the other elements: their TTL is not refreshed (as Flink's TtlListState).
+    // `live` returns the cache's own array (never handed to user code: `get` copies it), so it
+    // grows in place: an eager cache has already encoded the item it belonged to, and a rollback
+    // reads every item from its JSON again.
     const current = await this.live(false);
-    this.store([...current, ...values.map((v) => this.element(v))]);
+    for (const v of values) current.push(this.element(v));
+    this.store(current);
   }
   async update(values: T[]): Promise<void> {
     this.store(values.map((v) => this.element(v)));
@@ -119,15 +121,13 @@ export class ListStateImpl<T> extends SingleItemState<[T, number | null][]> impl
   private store(elements: [T, number | null][]): void {
     if (elements.length === 0) return this.scope.cache.set(this.itemKey(), undefined);
     // The item lives as long as its longest-lived element; native TTL must not delete live elements.
-    const key = this.itemKey();
-    const item: Item = { ...key, attrs: { v: encodeState(this.descriptor.name, elements) } };
+    const attrs: Attributes = {};
     if (this.descriptor.ttl) {
       // `exp`: when the last element expires, so that a snapshot of log-structured state can drop the whole list then.
       const exp = elements.reduce((latest, [, e]) => Math.max(latest, e ?? Infinity), -Infinity);
-      Object.assign(item.attrs, { [NATIVE_TTL_ATTRIBUTE]: nativeExpiry(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()), ...(Number.isFinite(exp) && { exp }) });
+      Object.assign(attrs, { [NATIVE_TTL_ATTRIBUTE]: nativeExpiry(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()), ...(Number.isFinite(exp) && { exp }) });
     }
-    this.scope.cache.remember(item, elements);
-    this.scope.cache.set(key, item);
+    this.scope.cache.writeValue(this.itemKey(), attrs, elements, this.descriptor.name);
   }
 }
 
@@ -167,10 +167,8 @@ export class MapStateImpl<UK extends string | number, UV> implements MapState<UK
   }
   async put(userKey: UK, value: UV): Promise<void> {
     if (value === undefined || value === null) return this.remove(userKey); // no entry holds "nothing"
-    const key = this.entryKey(userKey);
-    const item: Item = { ...key, attrs: { k: JSON.stringify(userKey), v: encodeState(this.descriptor.name, value), ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) } };
-    this.scope.cache.remember(item, value);
-    this.scope.cache.set(key, item);
+    const attrs = { k: JSON.stringify(userKey), ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) };
+    this.scope.cache.writeValue(this.entryKey(userKey), attrs, value, this.descriptor.name);
   }
   async putAll(entries: Iterable<[UK, UV]>): Promise<void> {
     for (const [k, v] of entries) await this.put(k, v);
@@ -217,9 +215,8 @@ export class MapStateImpl<UK extends string | number, UV> implements MapState<UK
     if (!verdict.visible) return undefined;
     const value = this.scope.cache.decode<UV>(item);
     if (verdict.refresh) {
-      const refreshed: Item = { ...item, attrs: { ...item.attrs, ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) } };
-      this.scope.cache.remember(refreshed, value);
-      this.scope.cache.set(key, refreshed);
+      const { v: _json, ...attrs } = item.attrs;
+      this.scope.cache.writeValue(key, { ...attrs, ...expiryAttributes(this.descriptor.ttl, this.scope.now(), this.scope.wallClock()) }, value, this.descriptor.name);
     }
     return value;
   }
@@ -230,16 +227,6 @@ function compareUserKeys(a: string | number, b: string | number): number {
   if (typeof a === 'number') return -1;
   if (typeof b === 'number') return 1;
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** DynamoDB items hold 400 KB; state that would not fit fails the record that writes it (it is dead-lettered). */
-const MAX_STATE_VALUE_BYTES = 380_000;
-
-function encodeState(name: string, value: unknown): string {
-  const json = JSON.stringify(value);
-  const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes > MAX_STATE_VALUE_BYTES) throw new Error(`state "${name}" would take ${bytes} bytes; a state item holds ${MAX_STATE_VALUE_BYTES} (use MapState for large state)`);
-  return json;
 }
 
 /** Creates the handle for a descriptor. */

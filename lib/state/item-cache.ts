@@ -1,4 +1,23 @@
-import { itemId, type Item, type ItemKey, type StateReader, type TableRole } from './store.ts';
+import { itemId, type Attributes, type Item, type ItemKey, type StateReader, type TableRole } from './store.ts';
+
+/** DynamoDB items hold 400 KB; state that would not fit fails the record that writes it (it is dead-lettered). */
+export const MAX_STATE_VALUE_BYTES = 380_000;
+
+/**
+ * Thrown by a cache that encodes lazily when a record's effects would have to be undone (its
+ * function threw) or a state value is too big to store: neither can be attributed to a record
+ * without per-record snapshots, so the batch runs again from its start with an eager cache
+ * (see runBatch). `cause`: what happened.
+ */
+export class RerunEagerly extends Error {
+  /** `failed`: the input (`<seq>/<envelope index>`) whose function threw, which has had one attempt. */
+  constructor(override readonly cause: unknown, readonly failed?: string) {
+    super(`batch to be run again with eager state encoding: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
+/** How a cache encodes written state values. */
+export type StateEncoding = 'eager' | 'lazy';
 
 interface Entry {
   key: ItemKey;
@@ -11,8 +30,17 @@ interface Entry {
 
 /**
  * The write-behind cache of one batch: state and timer items are loaded once (batched), read
- * and written in memory, and each dirty item is written once at commit. Every change is
- * journaled so that the effects of one record can be undone when its function throws.
+ * and written in memory, and each dirty item is written once at commit.
+ *
+ * Two encodings of written state values (JSON in the item's `v`):
+ * - `lazy` (the fast path): a written value is kept as the object itself and encoded once, at
+ *   {@link ItemCache.materialize}, however many records wrote it — a key's state costs one
+ *   encoding per batch, not one per record (a list appended to N times is not encoded N times).
+ *   Nothing is journaled, so the effects of one record cannot be undone: {@link rollback} and
+ *   an over-sized value throw {@link RerunEagerly}, and the batch is run again eagerly.
+ * - `eager`: every write is encoded at once (its size checked: too big fails the record that
+ *   wrote it) and journaled, so that the effects of one record can be undone when its
+ *   function throws, down to objects it changed in place (they are read from their JSON again).
  *
  * @example
  * ```ts
@@ -37,7 +65,39 @@ export class ItemCache {
   /** Parsed values of items, so a hot key's JSON is parsed once per batch, not per access. */
   private parsedValues = new WeakMap<Item, unknown>();
 
-  constructor(private readonly store: StateReader) {}
+  /** Lazily encoded items not yet materialized, with the state name for the size error. */
+  private pending = new Map<Item, string>();
+
+  constructor(private readonly store: StateReader, readonly encoding: StateEncoding = 'eager') {}
+
+  /**
+   * Writes a state value as the item `key` with `attrs` (TTL attributes, a map key) and `v`,
+   * the value's JSON: now (eager), or at {@link materialize} (lazy). The value is what later
+   * reads of the item in this batch return, without parsing.
+   */
+  writeValue(key: ItemKey, attrs: Attributes, value: unknown, stateName: string): void {
+    const item: Item = { table: key.table, pk: key.pk, sk: key.sk, attrs };
+    if (this.encoding === 'eager') attrs.v = encodeStateValue(stateName, value);
+    else this.pending.set(item, stateName);
+    this.parsedValues.set(item, value);
+    this.set(key, item);
+  }
+
+  /**
+   * Encodes every lazily written value still held (before the batch emits and commits); throws
+   * {@link RerunEagerly} when one is too big to store.
+   */
+  materialize(): void {
+    for (const [item, name] of this.pending) {
+      if (item.attrs.v !== undefined) continue;
+      try {
+        item.attrs.v = encodeStateValue(name, this.parsedValues.get(item));
+      } catch (error) {
+        throw new RerunEagerly(error);
+      }
+    }
+    this.pending.clear();
+  }
 
   /** Loads the given items that are not cached yet, in batched reads. */
   async preload(keys: ItemKey[]): Promise<void> {
@@ -91,7 +151,8 @@ export class ItemCache {
   set(key: ItemKey, item: Item | undefined, options?: { absentInStore?: boolean }): void {
     const id = itemId(key);
     const previous = this.entries.get(id);
-    this.journal.push({ id, previous }); // entries are never changed in place: the previous one is as it was
+    if (this.encoding === 'eager') this.journal.push({ id, previous }); // entries are never changed in place: the previous one is as it was
+    else if (previous?.item && previous.item !== item) this.pending.delete(previous.item); // replaced before it was encoded: never encoded
     this.put(id, { key, item, dirty: true, stored: previous ? previous.stored : options?.absentInStore ? false : undefined });
   }
 
@@ -132,18 +193,14 @@ export class ItemCache {
     return value;
   }
 
-  /** Records the value an item was just written from, so reading it back needs no parse. */
-  remember(item: Item, value: unknown): void {
-    this.parsedValues.set(item, value);
-  }
-
   /** A point to roll back to. */
   mark(): number {
     return this.journal.length;
   }
 
-  /** Undoes every change made since `mark`. */
-  rollback(mark: number): void {
+  /** Undoes every change made since `mark`; a lazy cache cannot, and throws {@link RerunEagerly} with `cause`. */
+  rollback(mark: number, cause?: unknown): void {
+    if (this.encoding === 'lazy') throw new RerunEagerly(cause);
     // User code may have changed parsed objects in place (an accumulator, a value) before it
     // threw, written back or not; every item must be read from its stored JSON again.
     this.parsedValues = new WeakMap();
@@ -181,6 +238,15 @@ export class ItemCache {
     }
     return { puts, deletes };
   }
+}
+
+/** A state value's JSON; throws when it is too big for an item. */
+export function encodeStateValue(name: string, value: unknown): string {
+  const json = JSON.stringify(value);
+  // Each UTF-16 unit is at most 3 UTF-8 bytes: only a long JSON needs its size measured.
+  const bytes = json.length * 3 <= MAX_STATE_VALUE_BYTES ? json.length : Buffer.byteLength(json, 'utf8');
+  if (bytes > MAX_STATE_VALUE_BYTES) throw new Error(`state "${name}" would take ${bytes} bytes; a state item holds ${MAX_STATE_VALUE_BYTES} (use MapState for large state)`);
+  return json;
 }
 
 function partitionId(table: TableRole, pk: string): string {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ItemCache } from '../../../lib/state/item-cache.ts';
+import { ItemCache, MAX_STATE_VALUE_BYTES, RerunEagerly } from '../../../lib/state/item-cache.ts';
 import { MemoryStore } from '../../../lib/state/memory-store.ts';
 import type { Item, ItemKey, KeyValueStore, SortKeyRange, TableRole } from '../../../lib/state/store.ts';
 
@@ -169,5 +169,54 @@ describe('ItemCache.scan', () => {
     expect(store.queries.filter((q) => q.pk === 'p')).toHaveLength(1);
     // a scan does not mark what it read as dirty
     expect(cache.changes().puts.map((i) => i.sk).sort()).toEqual(['m#0', 'm#2', 'm#4', 'm#5']);
+  });
+});
+
+describe('ItemCache state encoding', () => {
+  it('lazy: a value written many times is encoded once, at materialize, as it is then', async () => {
+    const cache = new ItemCache(await storeWith([]), 'lazy');
+    const list: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      list.push(i);
+      cache.writeValue(key('p', 'l'), { exp: 9 }, list, 'l');
+      expect(cache.peek(key('p', 'l'))!.attrs.v).toBeUndefined(); // not encoded yet
+      expect(cache.decode(cache.peek(key('p', 'l'))!)).toBe(list); // reads get the object itself
+    }
+    cache.materialize();
+    expect(cache.changes().puts).toEqual([{ ...key('p', 'l'), attrs: { exp: 9, v: '[0,1,2,3,4]' } }]);
+  });
+
+  it('lazy: a value too big to store, and an undo, ask for the batch to be run again eagerly', async () => {
+    const cache = new ItemCache(await storeWith([]), 'lazy');
+    cache.writeValue(key('p', 'big'), {}, 'x'.repeat(MAX_STATE_VALUE_BYTES), 'big');
+    expect(() => cache.materialize()).toThrow(RerunEagerly);
+    const failure = new Error('user function failed');
+    const thrown = (() => {
+      try {
+        cache.rollback(cache.mark(), failure);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(RerunEagerly);
+    expect((thrown as RerunEagerly).cause).toBe(failure);
+  });
+
+  it('lazy: a value replaced by a delete is never encoded', async () => {
+    const cache = new ItemCache(await storeWith([item('p', 'a', '1')]), 'lazy');
+    await cache.preload([key('p', 'a')]);
+    cache.writeValue(key('p', 'a'), {}, { toJSON: () => { throw new Error('encoded'); } }, 'a');
+    cache.set(key('p', 'a'), undefined);
+    cache.materialize();
+    expect(cache.changes()).toEqual({ puts: [], deletes: [key('p', 'a')] });
+  });
+
+  it('eager: a write is encoded at once (a later change in place is not stored), and a value too big fails the write', async () => {
+    const cache = new ItemCache(await storeWith([]), 'eager');
+    const value = { n: 1 };
+    cache.writeValue(key('p', 'v'), {}, value, 'v');
+    value.n = 2;
+    expect(cache.peek(key('p', 'v'))!.attrs.v).toBe('{"n":1}');
+    expect(() => cache.writeValue(key('p', 'big'), {}, 'é'.repeat(MAX_STATE_VALUE_BYTES / 2), 'big')).toThrow(/state "big" would take 380002 bytes/);
   });
 });
