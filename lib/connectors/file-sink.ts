@@ -37,8 +37,8 @@ export interface FileSinkOptions {
  * @example
  * ```ts
  * const sink = new FileSinkWriter('out');
- * await sink.write([{ sink: 'paid', value: { orderId: 'o-1' }, id: 's/0/1/0' }]);
- * await sink.write([{ sink: 'paid', value: { orderId: 'o-1' }, id: 's/0/1/0' }]); // a retry: no second line
+ * await sink.write([{ sink: 'paid', value: { orderId: 'o-1' }, json: '{"orderId":"o-1"}', id: 's/0/1/0' }]);
+ * await sink.write([{ sink: 'paid', value: { orderId: 'o-1' }, json: '{"orderId":"o-1"}', id: 's/0/1/0' }]); // a retry: no second line
  * ```
  */
 export class FileSinkWriter implements SinkWriter {
@@ -77,7 +77,7 @@ export class FileSinkWriter implements SinkWriter {
     const fresh = [...new Map(records.filter((r) => !f.written.has(r.id)).map((r) => [r.id, r])).values()];
     if (fresh.length === 0) return;
     await appendFile(f.ids, fresh.map((r) => r.id).join('\n') + '\n');
-    await appendFile(f.lines, fresh.map((r) => JSON.stringify(r.value)).join('\n') + '\n');
+    await appendFile(f.lines, fresh.map((r) => r.json).join('\n') + '\n');
     for (const r of fresh) f.written.add(r.id);
     this.options.onAppend?.(fresh);
   }

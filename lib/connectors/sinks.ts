@@ -29,11 +29,12 @@ export const KinesisSink = {
  *
  * @example
  * ```ts
- * kinesisSinkRecord({ sink: 't', value: { n: 1 }, id: 's/0/9/0' }, true); // '{"id":"s/0/9/0","value":{"n":1}}'
+ * kinesisSinkRecord({ json: '{"n":1}', id: 's/0/9/0' }, true); // '{"id":"s/0/9/0","value":{"n":1}}'
  * ```
  */
-export function kinesisSinkRecord(record: { value: unknown; id: string }, outputIds: boolean | undefined): string {
-  return JSON.stringify(outputIds ? { id: record.id, value: record.value } : record.value);
+export function kinesisSinkRecord(record: { json: string; id: string }, outputIds: boolean | undefined): string {
+  // What JSON.stringify({ id, value }) gives, without encoding the value a second time.
+  return outputIds ? `{"id":${JSON.stringify(record.id)},"value":${record.json}}` : record.json;
 }
 
 /**

@@ -21,6 +21,8 @@ export const MAX_OUTPUT_BYTES = 900_000;
 export interface SinkRecordOut {
   sink: string;
   value: unknown;
+  /** The value's JSON, encoded once when the output was made (to measure it): what sinks write. */
+  json: string;
   /** Deterministic per input position: `<stage>/<shard>/<seq>/<index>`. */
   id: string;
 }
@@ -65,8 +67,9 @@ export class BatchOutputs {
   }
 
   toSink(sink: string, value: unknown): void {
-    byteSize(encodeOutput(value));
-    this.sinkRecords.push({ sink, value, id: `${this.stage}/${this.shard}/${this.seq}/${this.index++}` });
+    const json = encodeOutput(value);
+    byteSize(json);
+    this.sinkRecords.push({ sink, value, json, id: `${this.stage}/${this.shard}/${this.seq}/${this.index++}` });
   }
 
   count(): number {

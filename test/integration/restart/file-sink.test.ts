@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileSinkWriter } from '../../../lib/connectors/file-sink.ts';
 
-const rec = (id: string, n: number, sink = 'paid') => ({ sink, id, value: { n } });
+const rec = (id: string, n: number, sink = 'paid') => ({ sink, id, value: { n }, json: JSON.stringify({ n }) });
 const lines = async (dir: string, file: string) => (await readFile(join(dir, file), 'utf8')).split('\n').filter(Boolean);
 
 describe('FileSinkWriter', () => {

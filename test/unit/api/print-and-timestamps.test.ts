@@ -40,7 +40,7 @@ describe('DataStream.print()', () => {
     const printed: string[] = [];
     const writer = new AwsSinkWriter(job, plan, undefined as never, undefined as never, '', (line) => printed.push(line));
     const big = orders.filter((o) => o.amount > 1_000);
-    await writer.write(big.map((o, i) => ({ sink: 'big-orders', value: o, id: `x-${i}` }) as never));
+    await writer.write(big.map((o, i) => ({ sink: 'big-orders', value: o, json: JSON.stringify(o), id: `x-${i}` })));
     expect(printed).toEqual(big.map((o) => `big-orders> ${JSON.stringify(o)}`));
     const { resources } = toServerless(plan);
     expect(JSON.stringify(resources)).not.toContain('big-orders');
@@ -52,7 +52,7 @@ describe('DataStream.print()', () => {
     const meter = new CostMeter();
     const sinks = new MeteredSinks(job, new MemorySinkWriter(), meter);
     const big = orders.filter((o) => o.amount > 1_000);
-    await meter.run('source-orders', () => sinks.write(big.map((o, i) => ({ sink: 'big-orders', value: o, id: `x-${i}` }) as never)));
+    await meter.run('source-orders', () => sinks.write(big.map((o, i) => ({ sink: 'big-orders', value: o, json: JSON.stringify(o), id: `x-${i}` }))));
     const expected = big.reduce((n, o) => n + Buffer.byteLength(`big-orders> ${JSON.stringify(o)}`) + 68, 0);
     expect(meter.counts().actors['source-orders'].printedBytes).toBe(expected);
   });
