@@ -91,6 +91,9 @@ export class KeyedOperator {
   private outputTs: number | undefined;
   private domain = TimeDomain.EVENT_TIME;
   private timerNs = VOID_NAMESPACE;
+  /** What kind of function runs, known once (not per record). */
+  private readonly isBroadcast: boolean;
+  private readonly isCoProcess: boolean;
 
   constructor(
     fn: AnyKeyedFunction,
@@ -102,6 +105,8 @@ export class KeyedOperator {
     if (isBroadcastFunction(fn) !== (broadcastInput !== undefined)) throw new Error(`operator ${ids.operatorUid}: a broadcast function needs a broadcast input and the other way round`);
     // Flink gives every parallel instance its own (deserialized) copy of the function.
     this.fn = Object.assign(Object.create(Object.getPrototypeOf(fn)), fn);
+    this.isBroadcast = isBroadcastFunction(fn);
+    this.isCoProcess = fn instanceof KeyedCoProcessFunction;
   }
 
   get operatorUid(): string {
@@ -169,14 +174,15 @@ export class KeyedOperator {
     this.ts = ts;
     this.outputTs = undefined;
     const fn = this.fn;
-    if (isBroadcastFunction(fn)) {
+    if (this.isBroadcast) {
+      const broadcastFn = fn as AnyBroadcastFunction;
       if (input === 2) throw new Error('broadcast elements go through processBroadcast');
-      if (!(await this.broadcast!.mustHold())) return fn.processElement(value, this.context as any, this.collector);
+      if (!(await this.broadcast!.mustHold())) return broadcastFn.processElement(value, this.context as any, this.collector);
       await this.broadcast!.hold({ key, ts, value });
       return 'held';
-    } else if (!(fn instanceof KeyedCoProcessFunction)) await fn.processElement(value, this.context, this.collector);
-    else if (input === 1) await fn.processElement1(value, this.context, this.collector);
-    else await fn.processElement2(value, this.context, this.collector);
+    } else if (!this.isCoProcess) await (fn as KeyedProcessFunction<unknown, unknown, unknown>).processElement(value, this.context, this.collector);
+    else if (input === 1) await (fn as KeyedCoProcessFunction<unknown, unknown, unknown, unknown>).processElement1(value, this.context, this.collector);
+    else await (fn as KeyedCoProcessFunction<unknown, unknown, unknown, unknown>).processElement2(value, this.context, this.collector);
   }
 
   /**
@@ -238,7 +244,7 @@ export class KeyedOperator {
     timestamp: () => this.ts,
     getCurrentKey: () => (this.decodedKey ??= decodeKey(this.key)),
     timerService: () => {
-      if (isBroadcastFunction(this.fn) && this.fn.broadcastKind === 'plain') throw new Error('a BroadcastProcessFunction has no timers (they need a key): keyBy the main stream and use a KeyedBroadcastProcessFunction');
+      if (this.isBroadcast && (this.fn as AnyBroadcastFunction).broadcastKind === 'plain') throw new Error('a BroadcastProcessFunction has no timers (they need a key): keyBy the main stream and use a KeyedBroadcastProcessFunction');
       return this.timerService;
     },
     // A side output carries the timestamp the main output would (a window's or a join pair's), as in Flink.

@@ -33,10 +33,21 @@ export interface KeyScope {
 abstract class SingleItemState<S> {
   constructor(protected readonly scope: KeyScope, protected readonly descriptor: AnyStateDescriptor) {}
 
+  /** The item key of the current key and namespace (the same object while they stay: a read and a write of a record share it). */
   protected itemKey(): ItemKey {
     const s = this.scope;
-    return stateItemKey(s.operatorUid, s.currentKey(), this.descriptor.name, s.namespace());
+    const key = s.currentKey();
+    const namespace = s.namespace();
+    if (key !== this.lastKey || namespace !== this.lastNamespace) {
+      this.lastKey = key;
+      this.lastNamespace = namespace;
+      this.lastItemKey = stateItemKey(s.operatorUid, key, this.descriptor.name, namespace);
+    }
+    return this.lastItemKey!;
   }
+  private lastKey: string | undefined;
+  private lastNamespace: string | undefined;
+  private lastItemKey: ItemKey | undefined;
 
   /** The stored value after TTL checks (cleanup and refresh applied), or undefined. */
   protected async read(): Promise<S | undefined> {

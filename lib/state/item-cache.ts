@@ -122,7 +122,7 @@ export class ItemCache {
 
   /** The item, loading it when it is not cached. */
   async get(key: ItemKey): Promise<Item | undefined> {
-    const id = itemId(key);
+    const id = this.idOf(key);
     const entry = this.entries.get(id);
     if (entry) return entry.item;
     await this.preload([key]);
@@ -131,16 +131,16 @@ export class ItemCache {
 
   /** The cache's entry for the item (its `item` undefined: known to be absent), or undefined when not cached; never reads the store. */
   cached(key: ItemKey): { readonly item: Item | undefined } | undefined {
-    return this.entries.get(itemId(key));
+    return this.entries.get(this.idOf(key));
   }
 
   /** The cached item, if it was loaded or written in this batch; never reads the store. */
   peek(key: ItemKey): Item | undefined {
-    return this.entries.get(itemId(key))?.item;
+    return this.entries.get(this.idOf(key))?.item;
   }
 
   isCached(key: ItemKey): boolean {
-    return this.entries.has(itemId(key));
+    return this.entries.has(this.idOf(key));
   }
 
   /**
@@ -149,7 +149,7 @@ export class ItemCache {
    * not find), so deleting it again needs no write.
    */
   set(key: ItemKey, item: Item | undefined, options?: { absentInStore?: boolean }): void {
-    const id = itemId(key);
+    const id = this.idOf(key);
     const previous = this.entries.get(id);
     if (this.encoding === 'eager') this.journal.push({ id, previous }); // entries are never changed in place: the previous one is as it was
     else if (previous?.item && previous.item !== item) this.pending.delete(previous.item); // replaced before it was encoded: never encoded
@@ -192,6 +192,20 @@ export class ItemCache {
     this.parsedValues.set(item, value);
     return value;
   }
+
+  /**
+   * The cache's id of an item key. A record reads and then writes the same item (a state
+   * handle, a timer), with the same key object: the last id is remembered for it.
+   */
+  private idOf(key: ItemKey): string {
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.lastId = itemId(key);
+    }
+    return this.lastId;
+  }
+  private lastKey: ItemKey | undefined;
+  private lastId = '';
 
   /** A point to roll back to. */
   mark(): number {

@@ -77,12 +77,22 @@ export async function emitWindowResult<OUT>(window: TimeWindow, inputs: unknown[
   internals.setOutputTimestamp(window.end >= MAX_WATERMARK ? undefined : maxTimestamp(window));
   try {
     if (!fn) for (const r of inputs) out.collect(r as OUT);
-    else {
-      const timers = ctx.timerService();
-      const context: WindowContext = { window, currentWatermark: () => timers.currentWatermark(), currentProcessingTime: () => timers.currentProcessingTime(), output: ctx.output };
-      await fn.process(ctx.getCurrentKey(), context, inputs, out);
-    }
+    else await fn.process(ctx.getCurrentKey(), new FiredWindowContext(window, ctx), inputs, out);
   } finally {
     internals.setOutputTimestamp(undefined);
+  }
+}
+
+/** The context of one firing (a class: no closures made per firing). */
+class FiredWindowContext implements WindowContext {
+  constructor(readonly window: TimeWindow, private readonly ctx: KeyedContext<any>) {}
+  currentWatermark(): number {
+    return this.ctx.timerService().currentWatermark();
+  }
+  currentProcessingTime(): number {
+    return this.ctx.timerService().currentProcessingTime();
+  }
+  output<X>(tag: OutputTag<X>, value: X): void {
+    this.ctx.output(tag, value);
   }
 }
