@@ -36,6 +36,8 @@ export async function replayInMemory(
     sinks?: SinkWriter;
     /** Progress lines (records fed per source). */
     onProgress?: (message: string) => void;
+    /** Called when every input is in its source stream, before the stages run. */
+    onInputsFed?: () => void;
   } = {},
 ) {
   const plan = planJob(job.graph);
@@ -53,6 +55,7 @@ export async function replayInMemory(
     duplicateDelivery: chaos?.duplicate,
     retryBackoff: { baseMs: 1, maxMs: 20 }, // nothing to wait for in memory
     onProgress: options.onProgress,
+    onInputsFed: options.onInputsFed,
   });
   return { plan, store, streams, sinks, deadLetters, services, chaos: chaos?.counts };
 }

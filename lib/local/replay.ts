@@ -27,6 +27,8 @@ export interface ReplayOptions {
   pollIntervalMs?: number;
   timeoutMs?: number;
   onProgress?: (message: string) => void;
+  /** Called when every input is in its source stream, before the stages run (a benchmark times the job from here). */
+  onInputsFed?: () => void;
   /** Chaos: deliver some batches twice. */
   duplicateDelivery?: () => boolean;
   retryBackoff?: { baseMs: number; maxMs: number };
@@ -65,6 +67,7 @@ export async function replayJob(options: ReplayOptions): Promise<DeadLetter[]> {
     await endSource(services, stage.input.stream);
   }
 
+  options.onInputsFed?.();
   // Batching windows are ignored: every input is there before the first poll, and waiting for
   // more would only slow replay down (how records fall into batches is a matter of timing anyway).
   const runner = new EventSourceRunner({
