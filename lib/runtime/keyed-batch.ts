@@ -105,6 +105,7 @@ export class KeyedBatch extends BatchRun {
       E: Math.min(this.cp.nextTimer.E, this.timers.earliestPending('E'), NO_TIMER),
       P: Math.min(this.cp.nextTimer.P, this.timers.earliestPending('P'), NO_TIMER),
     };
+    this.timers.flush();
     this.cache.materialize(); // before anything leaves the batch: a value too big to store runs it again, eagerly
     await this.emit(this.watermark.current(), this.justEnded);
     return this.finish();

@@ -54,7 +54,8 @@ interface Entry {
  */
 export class ItemCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly journal: { id: string; previous: Entry | undefined }[] = [];
+  /** What rollback undoes: a replaced entry, or another change made with the batch's state (a timer's, see BatchTimers). */
+  private readonly journal: ({ id: string; previous: Entry | undefined } | { undo: () => void })[] = [];
   private readonly scanned = new Set<string>();
   /**
    * Ids of the cached items by partition (table and pk): a scan visits its own partition's
@@ -207,6 +208,11 @@ export class ItemCache {
   private lastKey: ItemKey | undefined;
   private lastId = '';
 
+  /** Journals a change made outside the cache, with the state (an eager cache's rollback runs `undo`; a lazy cache never rolls back). */
+  journalUndo(undo: () => void): void {
+    if (this.encoding === 'eager') this.journal.push({ undo });
+  }
+
   /** A point to roll back to. */
   mark(): number {
     return this.journal.length;
@@ -219,7 +225,12 @@ export class ItemCache {
     // threw, written back or not; every item must be read from its stored JSON again.
     this.parsedValues = new WeakMap();
     while (this.journal.length > mark) {
-      const { id, previous } = this.journal.pop()!;
+      const change = this.journal.pop()!;
+      if ('undo' in change) {
+        change.undo();
+        continue;
+      }
+      const { id, previous } = change;
       if (previous) this.entries.set(id, previous);
       else {
         const key = this.entries.get(id)!.key;

@@ -120,9 +120,37 @@ describe('BatchTimers', () => {
     timers.register(t('a', 1));
     timers.register(t('b', 500));
     drain(timers, 'E', 100);
+    timers.flush();
     const { puts, deletes } = cache.changes();
     expect(puts).toEqual([timerItem(layout, t('b', 500))]);
     expect(deletes).toEqual([timerItemKey(layout, t('a', 1))]);
+  });
+
+  it('writes only the net change: nothing for a timer registered and fired in the batch, a delete for a stored one fired', () => {
+    const { cache, timers } = setup();
+    cache.seed([timerItem(layout, t('s', 5))]);
+    timers.markKnown('E', 100);
+    timers.addExisting([t('s', 5)]);
+    timers.register(t('n', 7)); // new, fired below
+    timers.register(t('p', 200)); // new, pending
+    timers.register(t('q', 300));
+    timers.delete(t('q', 300)); // new, deleted again
+    expect(drain(timers, 'E', 100)).toEqual([t('s', 5), t('n', 7)]);
+    timers.flush();
+    expect(cache.changes()).toEqual({ puts: [timerItem(layout, t('p', 200))], deletes: [timerItemKey(layout, t('s', 5)), timerItemKey(layout, t('q', 300))] });
+  });
+
+  it('a rolled-back firing makes the timer live again (an eager cache journals timers with the state)', () => {
+    const { cache, timers } = setup();
+    timers.register(t('a', 1));
+    const mark = cache.mark();
+    expect(timers.nextDue('E', 10)).toEqual(t('a', 1));
+    cache.rollback(mark);
+    expect(timers.earliestPending('E')).toBe(1);
+    expect(timers.nextDue('E', 10)).toEqual(t('a', 1)); // as if it had never fired
+    cache.rollback(mark);
+    timers.flush();
+    expect(cache.changes().puts).toEqual([timerItem(layout, t('a', 1))]);
   });
 
   it('fires timers found in the store once they are seeded', () => {
