@@ -51,9 +51,11 @@ export async function emitEnvelopes(client: StreamClient, stream: string, option
 
 async function emitOnShards(client: StreamClient, stream: string, shards: ShardInfo[], options: EmitOptions): Promise<{ records: number; misrouted: boolean }> {
   const perShard = new Map<string, Sized[]>(shards.map((s) => [s.shardId, []]));
+  const only = shards.length === 1 ? perShard.get(shards[0].shardId)! : undefined; // one shard owns every key: no hashing
   for (const e of options.envelopes) {
     const sized = { json: dataEnvelopeJson(e.key, e.ts, e.payloadJson, e.origin, e.input), bytes: e.bytes };
-    if (e.broadcast) for (const list of perShard.values()) list.push(sized); // every shard, in order with the rest
+    if (only) only.push(sized);
+    else if (e.broadcast) for (const list of perShard.values()) list.push(sized); // every shard, in order with the rest
     else perShard.get(shardForHash(shards, hashKeyOf(e.key)).shardId)!.push(sized);
   }
   const control: Sized[] = [];

@@ -62,7 +62,16 @@ export function encodeEncodedEnvelopes(from: EnvelopeRecord['from'], to: string 
 
 /** The JSON of a data envelope whose payload is already JSON: what JSON.stringify gives for the envelope. */
 export function dataEnvelopeJson(key: string, ts: number, payloadJson: string, origin: Origin, input?: 2): string {
-  return `{"kind":"data","key":${JSON.stringify(key)},"ts":${JSON.stringify(ts)},"payload":${payloadJson},"origin":{"seq":${JSON.stringify(origin.seq)},"index":${JSON.stringify(origin.index)}}${input ? `,"in":${input}` : ''}}`;
+  // ts and index are finite numbers, whose JSON is their string form (one envelope per output: no JSON.stringify calls for them).
+  return `{"kind":"data","key":${jsonString(key)},"ts":${ts},"payload":${payloadJson},"origin":{"seq":${jsonString(origin.seq)},"index":${origin.index}}${input ? `,"in":${input}` : ''}}`;
+}
+
+/** Characters JSON.stringify escapes (surrogates: a lone one is escaped; a pair takes the slow path too). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify of a string, without the call for the usual one that needs no escaping (a number key's JSON, a sequence number). */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
 /** Decodes an internal record; throws an Error with the reason for anything malformed. */

@@ -63,7 +63,10 @@ export class BatchOutputs {
     let list = this.envelopes.get(stream);
     if (!list) this.envelopes.set(stream, (list = []));
     this.pushedTo.push(list);
-    list.push({ key, ts, payloadJson, origin: { seq: this.seq, index: this.index++ }, bytes, ...(input ? { input } : {}), ...(broadcast ? { broadcast } : {}) });
+    const envelope: StageEnvelopeOut = { key, ts, payloadJson, origin: { seq: this.seq, index: this.index++ }, bytes };
+    if (input) envelope.input = input;
+    if (broadcast) envelope.broadcast = broadcast;
+    list.push(envelope);
   }
 
   toSink(sink: string, value: unknown): void {

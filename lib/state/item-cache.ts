@@ -208,6 +208,11 @@ export class ItemCache {
   private lastKey: ItemKey | undefined;
   private lastId = '';
 
+  /** Whether changes are journaled (an eager cache), so that a record's can be undone. */
+  journals(): boolean {
+    return this.encoding === 'eager';
+  }
+
   /** Journals a change made outside the cache, with the state (an eager cache's rollback runs `undo`; a lazy cache never rolls back). */
   journalUndo(undo: () => void): void {
     if (this.encoding === 'eager') this.journal.push({ undo });

@@ -3,6 +3,7 @@ import { compareTimers, timerId, timerItem, timerItemKey, type Timer, type Timer
 
 /** A timer the batch knows of, and what the batch did to it. */
 interface TimerEntry {
+  id: string;
   timer: Timer;
   /** Registered (or found due in the store) and neither fired nor deleted since. */
   live: boolean;
@@ -71,6 +72,8 @@ export class BatchTimers {
       entry.queued = false;
       if (!entry.live) continue; // deleted (or rolled back) since it was queued
       this.setLive(entry, false);
+      // Registered and fired in this batch: nothing to flush, and nothing to undo without a journal. Forgetting it keeps the map small.
+      if (entry.stored === false && !this.cache.journals()) this.entries.delete(entry.id);
       return entry.timer;
     }
     return undefined;
@@ -99,7 +102,7 @@ export class BatchTimers {
   private entryOf(timer: Timer, stored: boolean | undefined): TimerEntry {
     const id = timerId(timer);
     let entry = this.entries.get(id);
-    if (!entry) this.entries.set(id, (entry = { timer, live: false, stored, queued: false }));
+    if (!entry) this.entries.set(id, (entry = { id, timer, live: false, stored, queued: false }));
     return entry;
   }
 
