@@ -59,7 +59,8 @@ export function aggregateContents<IN, ACC, OUT>(agg: AggregateFunction<IN, ACC, 
 
 /** Elements kept as they are; `finish` turns the (evicted) list into the function's input. */
 export function elementContents<IN, R>(finish: (elements: IN[]) => R[]): WindowContents<IN, IN[], R> {
-  return { keepsElements: true, add: (acc, v) => [...(acc ?? []), v], merge: (a, b) => [...a, ...b], results: finish };
+  // `add` appends in place: the list is the window's state value, which the state backend owns (a batch that must undo a record reads it from its JSON again).
+  return { keepsElements: true, add: (acc, v) => (acc ? (acc.push(v), acc) : [v]), merge: (a, b) => [...a, ...b], results: finish };
 }
 
 /**

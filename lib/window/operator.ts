@@ -9,7 +9,7 @@
  * timer: ask the trigger of every window of the key, then remove the windows whose cleanup
  * time it is. Firing calls the window function with the contents (evicted first, if any).
  */
-import { KeyedProcessFunction, type Collector, type KeyedContext, type OnTimerContext, type RuntimeContext, TimeDomain } from '../api/functions.ts';
+import { KeyedProcessFunction, type Collector, type KeyedContext, type OnTimerContext, type RuntimeContext, TimeDomain, type TimerService } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import { MAX_WATERMARK } from '../api/time.ts';
 import { ValueStateDescriptor } from '../api/state-descriptors.ts';
@@ -119,14 +119,7 @@ export class WindowOperator<K, IN, OUT> extends KeyedProcessFunction<K, IN, OUT>
   }
 
   private triggerContext(entry: WindowEntry, ctx: KeyedContext<K>): TriggerContext {
-    const timers = ctx.timerService();
-    return {
-      state: entry.t,
-      currentWatermark: () => timers.currentWatermark(),
-      currentProcessingTime: () => timers.currentProcessingTime(),
-      registerEventTimeTimer: (t) => timers.registerEventTimeTimer(t),
-      registerProcessingTimeTimer: (t) => timers.registerProcessingTimeTimer(t),
-    };
+    return new WindowTriggerContext(entry.t, ctx.timerService());
   }
 
   private cleanupTime(w: TimeWindow): number {
@@ -148,5 +141,22 @@ export class WindowOperator<K, IN, OUT> extends KeyedProcessFunction<K, IN, OUT>
   private async save(state: Record<string, WindowEntry>): Promise<void> {
     if (Object.keys(state).length === 0) await this.windows.clear();
     else await this.windows.update(state);
+  }
+}
+
+/** A trigger's view of one window of the current key (a class: nothing is made per element but the object). */
+class WindowTriggerContext implements TriggerContext {
+  constructor(readonly state: Record<string, any>, private readonly timers: TimerService) {}
+  currentWatermark(): number {
+    return this.timers.currentWatermark();
+  }
+  currentProcessingTime(): number {
+    return this.timers.currentProcessingTime();
+  }
+  registerEventTimeTimer(time: number): void {
+    this.timers.registerEventTimeTimer(time);
+  }
+  registerProcessingTimeTimer(time: number): void {
+    this.timers.registerProcessingTimeTimer(time);
   }
 }
