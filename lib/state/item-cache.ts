@@ -77,6 +77,15 @@ export class ItemCache {
    * reads of the item in this batch return, without parsing.
    */
   writeValue(key: ItemKey, attrs: Attributes, value: unknown, stateName: string): void {
+    if (this.encoding === 'lazy') {
+      // Written before in this batch and not encoded yet: the same item takes the new value (nothing journals it).
+      const entry = this.entries.get(this.idOf(key));
+      if (entry?.dirty && entry.item && this.pending.has(entry.item)) {
+        entry.item.attrs = attrs;
+        this.parsedValues.set(entry.item, value);
+        return;
+      }
+    }
     const item: Item = { table: key.table, pk: key.pk, sk: key.sk, attrs };
     if (this.encoding === 'eager') attrs.v = encodeStateValue(stateName, value);
     else this.pending.set(item, stateName);
