@@ -15,8 +15,11 @@
  *   F$. Processing cost per hour of every stateful job on steady-rate inputs at 10, 100 and 1,000 events/s,
  *      against Managed Flink's smallest application (bench/cost-flink.ts).
  *   R. eddy replay on the embedded stack and with --engine memory (bench/replay-engines.ts).
+ *   N. Nexmark q1–q5, q7, q8: throughput per core in memory, 1,000,000 events, against Flink's published figures (bench/nexmark.ts).
+ *   N$. Nexmark: processing cost per hour of each query on a 1,000 events/s stream, against Managed Flink (bench/nexmark-cost.ts).
  *
  * Options: --skip-memory, --skip-local, --skip-hot-items, --skip-cdc-split, --skip-interval-join, --skip-cost, --skip-flink, --skip-replay,
+ * --skip-nexmark, --skip-nexmark-cost (and the --nexmark-* / --nexmark-cost-* options of bench/nexmark.ts and bench/nexmark-cost.ts),
  * --memory-events=N, --orders=N, --local-events=N, --runs=N, --poll-ms=A[,B...] (poll interval(s) of the local
  * event source emulation); the --hot-items-* options of bench/hot-items.ts, the --cdc-* options of
  * bench/cdc-split.ts, the --interval-join-* options of bench/interval-join.ts, the --cost-* options of
@@ -44,6 +47,8 @@ import { benchCdcSplit } from './cdc-split.ts';
 import { benchCostAll } from './cost-all.ts';
 import { benchCostFlink } from './cost-flink.ts';
 import { benchReplayEngines } from './replay-engines.ts';
+import { benchNexmark } from './nexmark.ts';
+import { benchNexmarkCost } from './nexmark-cost.ts';
 import { benchIntervalJoin } from './interval-join.ts';
 import { addCosts, batchCost, naiveCost } from '../lib/cost/model.ts';
 import { DynamoMeter } from './dynamo-meter.ts';
@@ -606,5 +611,7 @@ if (!flag('skip-interval-join')) await benchIntervalJoin(args);
 if (!flag('skip-cost')) await benchCostAll(args);
 if (!flag('skip-flink')) await benchCostFlink(args);
 if (!flag('skip-replay')) await benchReplayEngines(args);
+if (!flag('skip-nexmark')) await benchNexmark(args);
+if (!flag('skip-nexmark-cost')) await benchNexmarkCost(args);
 out();
 out(`total ${fmt((performance.now() - started) / 1000, 1)} s`);

@@ -54,18 +54,26 @@ export const q2 = (bids: Bid[]) => bids.filter((b) => floorMod(b.auction, 123) =
 
 export function q3(persons: Person[], auctions: Auction[]) {
   const rows: { name: string; city: string; state: string; id: number }[] = [];
+  const personsOf = new Map<number, Person[]>(); // every person row of an id, in input order
+  for (const p of persons) personsOf.set(p.id, [...(personsOf.get(p.id) ?? []), p]);
   for (const a of auctions) {
     if (a.category !== 10) continue;
-    for (const p of persons) if (p.id === a.seller && ['OR', 'ID', 'CA'].includes(p.state)) rows.push({ name: p.name, city: p.city, state: p.state, id: a.id });
+    for (const p of personsOf.get(a.seller) ?? []) if (['OR', 'ID', 'CA'].includes(p.state)) rows.push({ name: p.name, city: p.city, state: p.state, id: a.id });
   }
   return rows;
 }
 
 export function q4(auctions: Auction[], bids: Bid[]) {
   const finals = new Map<string, { category: number; final: number }>();
+  const bidsOf = new Map<number, Bid[]>(); // each auction's bids, in input order (all pairs, without visiting every bid per auction)
+  for (const b of bids) {
+    const list = bidsOf.get(b.auction);
+    if (list) list.push(b);
+    else bidsOf.set(b.auction, [b]);
+  }
   for (const a of auctions) {
-    for (const b of bids) {
-      if (b.auction !== a.id || b.ts < a.ts || b.ts > a.expires) continue;
+    for (const b of bidsOf.get(a.id) ?? []) {
+      if (b.ts < a.ts || b.ts > a.expires) continue;
       const group = `${a.id}/${a.category}`;
       const held = finals.get(group);
       if (!held || b.price > held.final) finals.set(group, { category: a.category, final: b.price });
