@@ -64,8 +64,8 @@ export async function benchNexmarkCost(args: string[] = process.argv.slice(2)): 
     ]);
   }
   out(`\n== N$. Nexmark cost: a stream of ${fmt(rate)} events/s (all three streams), ${seconds} s of it (${fmt(events)} events, seed 2026), what eddy cost reports per job`);
-  table(['job', 'reads', 'records/s', 'processing $/h', 'fixed $/h', '× Flink', '$/M records', 'reproduce (files: --nexmark-cost-write=DIR)'], printed);
-  out('   No record was dead-lettered in any run (the bench fails otherwise).');
+  table(['job', 'reads', 'records/s', 'processing $/h', 'fixed $/h', '× Flink', 'all-in $/M records', 'reproduce (files: --nexmark-cost-write=DIR)'], printed);
+  out('   No record was dead-lettered in any run (the bench fails otherwise). All-in $/M: every AWS charge per million records read, the source and sink streams included.');
   out('   Processing cost per hour as eddy cost prices it (Lambda 512 MB, 10 ms per AWS request, DynamoDB, internal streams, sweep; sources and sink streams excluded),');
   out("   against Managed Flink's smallest application ($0.2268/h), which runs one query at a time too.");
   return rows;
