@@ -11,7 +11,7 @@ import { hashKeyOf } from '../plan/partitioning.ts';
 import { broadcastKeyOf, type Ancestor } from './broadcast-side.ts';
 import { statePartition } from '../state/keys.ts';
 import type { Item, StateReader } from '../state/store.ts';
-import { RerunEagerly, type StateEncoding } from '../state/item-cache.ts';
+import type { StateEncoding } from '../state/item-cache.ts';
 import { BROADCAST_KEY, compareOrigin, decodeEnvelopes, type Envelope, type EnvelopeRecord } from './envelope.ts';
 import { stageById } from '../plan/plan.ts';
 import { consumedOrigin } from './resharding.ts';
@@ -209,8 +209,7 @@ export class KeyedBatch extends BatchRun {
             else if ((await op.processElement(e.key, e.ts, e.payload, e.in ?? 1)) === 'held') this.result.held++;
             break;
           } catch (error) {
-            if (this.cache.encoding === 'lazy') throw new RerunEagerly(error, `${record.seq}/${index}`);
-            this.cache.rollback(cacheMark);
+            this.cache.rollback(cacheMark, error, `${record.seq}/${index}`); // a lazy cache throws here: the batch runs again, eagerly
             this.task.outputs.rollback(outMark);
             if (this.mayRetry(n, error)) continue;
             this.deadLetter(record.seq, index, JSON.stringify(e), error);

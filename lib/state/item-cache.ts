@@ -67,9 +67,9 @@ export class ItemCache {
   private parsedValues = new WeakMap<Item, unknown>();
 
   /** Lazily encoded items not yet materialized, with the state name for the size error. */
-  private pending = new Map<Item, string>();
+  private readonly pending = new Map<Item, string>();
 
-  constructor(private readonly store: StateReader, readonly encoding: StateEncoding = 'eager') {}
+  constructor(private readonly store: StateReader, private readonly encoding: StateEncoding = 'eager') {}
 
   /**
    * Writes a state value as the item `key` with `attrs` (TTL attributes, a map key) and `v`,
@@ -99,7 +99,6 @@ export class ItemCache {
    */
   materialize(): void {
     for (const [item, name] of this.pending) {
-      if (item.attrs.v !== undefined) continue;
       try {
         item.attrs.v = encodeStateValue(name, this.parsedValues.get(item));
       } catch (error) {
@@ -232,9 +231,12 @@ export class ItemCache {
     return this.journal.length;
   }
 
-  /** Undoes every change made since `mark`; a lazy cache cannot, and throws {@link RerunEagerly} with `cause`. */
-  rollback(mark: number, cause?: unknown): void {
-    if (this.encoding === 'lazy') throw new RerunEagerly(cause);
+  /**
+   * Undoes every change made since `mark`. A lazy cache cannot: it throws {@link RerunEagerly}
+   * with `cause` (what failed) and `failed` (the input that failed, which has had its attempt).
+   */
+  rollback(mark: number, cause?: unknown, failed?: string): void {
+    if (this.encoding === 'lazy') throw new RerunEagerly(cause, failed);
     // User code may have changed parsed objects in place (an accumulator, a value) before it
     // threw, written back or not; every item must be read from its stored JSON again.
     this.parsedValues = new WeakMap();
