@@ -34,12 +34,12 @@ export class AwsSinkWriter implements SinkWriter {
     for (const [name, rows] of groupBySink(records)) {
       const { sink, target } = this.sinkNamed(name);
       if (sink.kind === 'print') {
-        for (const r of rows) this.log(printLine(name, r.value));
+        for (const r of rows) this.log(printLine(name, r));
       } else if (sink.kind === 'kinesis') {
         await putAll(this.streams, target, rows.map((r) => ({ data: Buffer.from(kinesisSinkRecord(r, sink.outputIds)), partitionKey: sink.partitionKey(r.value) })));
       } else {
         // One write per item key: BatchWriteItem rejects a key twice, and the last output for a key is its value.
-        const items = new Map(rows.map((r) => [sink.key(r.value), JSON.stringify(r.value)]));
+        const items = new Map(rows.map((r) => [sink.key(r.value), r.json]));
         const table = this.prefix + target;
         await batchWriteAll(this.documents, [...items].map(([id, value]) => ({ table, op: { PutRequest: { Item: { id, value } } } })));
       }

@@ -1,3 +1,4 @@
+import type { SinkRecordOut } from '../runtime/outputs.ts';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
@@ -65,7 +66,7 @@ export async function invokeCommand(jobName: string, stageId: string, options: I
   if (!(timeoutMs > 0)) throw new Error(`--timeout takes seconds, got "${options.timeout}"`);
   return usingTarget(job, options, { say, provision: true }, async ({ plan, services, env }) => {
     stageById(plan, stageId); // fails with the list of stages
-    const onAppend = (records: { sink: string; value: unknown }[]) => records.forEach((r) => say(`-> ${r.sink}: ${JSON.stringify(r.value)}`));
+    const onAppend = (records: SinkRecordOut[]) => records.forEach((r) => say(`-> ${r.sink}: ${r.json}`));
     if (options.out) services.sinks = new FileSinkWriter(options.out, { onAppend });
     else {
       const sinks = services.sinks;

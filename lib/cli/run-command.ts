@@ -1,3 +1,4 @@
+import type { SinkRecordOut } from '../runtime/outputs.ts';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_WATERMARK, MIN_WATERMARK } from '../api/time.ts';
@@ -98,9 +99,9 @@ export async function runCommand(jobName: string, options: RunCommandOptions): P
   // No resource prefix: the names are stable per data dir, so this run finds the streams, tables and checkpoints of the last.
   const local = await openLocalJob(job, { endpoints, outDir, processingTime: 'system', onBatch });
   const { plan, services } = local;
-  const onAppend = (records: { sink: string; value: unknown }[]) => {
+  const onAppend = (records: SinkRecordOut[]) => {
     appended += records.length;
-    for (const r of records) say(`-> ${r.sink}: ${JSON.stringify(r.value)}`);
+    for (const r of records) say(`-> ${r.sink}: ${r.json}`);
   };
   services.sinks = new FileSinkWriter(outDir, { onAppend });
   try {

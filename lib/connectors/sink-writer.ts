@@ -14,11 +14,11 @@ export interface SinkWriter {
  *
  * @example
  * ```ts
- * printLine('big-orders', { orderId: 'o-1' }); // 'big-orders> {"orderId":"o-1"}'
+ * printLine('big-orders', { json: '{"orderId":"o-1"}' }); // 'big-orders> {"orderId":"o-1"}'
  * ```
  */
-export function printLine(name: string, value: unknown): string {
-  return `${name}> ${JSON.stringify(value)}`;
+export function printLine(name: string, record: Pick<SinkRecordOut, 'json'>): string {
+  return `${name}> ${record.json}`;
 }
 
 /**

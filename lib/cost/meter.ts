@@ -214,12 +214,12 @@ export class MeteredSinks implements SinkWriter {
       const spec = this.specs.get(name);
       if (!spec) throw new Error(`unknown sink ${name}`);
       if (spec.kind === 'print') {
-        for (const r of rows) c.printedBytes += Buffer.byteLength(printLine(name, r.value)) + LAMBDA_LOG_LINE_PREFIX_BYTES;
+        for (const r of rows) c.printedBytes += Buffer.byteLength(printLine(name, r)) + LAMBDA_LOG_LINE_PREFIX_BYTES;
       } else if (spec.kind === 'kinesis') {
         c.sinkPuts.requests += Math.ceil(rows.length / 500);
         for (const r of rows) addRecord(c.sinkPuts, kinesisRecordBytes(Buffer.from(kinesisSinkRecord(r, spec.outputIds)), spec.partitionKey(r.value)));
       } else {
-        const items = new Map(rows.map((r) => [spec.key(r.value), JSON.stringify(r.value)]));
+        const items = new Map(rows.map((r) => [spec.key(r.value), r.json]));
         for (const [id, value] of items) {
           const size = itemSize({ id, value });
           const key = `${name}\u0001${id}`;
