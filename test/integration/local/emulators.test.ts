@@ -4,10 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
   KinesisClient,
   ListShardsCommand,
   PutRecordsCommand,
@@ -15,6 +11,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JavaMissingError, startLocalStack, type LocalStack } from '../../../lib/local/emulators.ts';
+import { createActiveStream, readAllShards } from '../../support/kinesis-streams.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localEndpoints } from '../../support/stack.ts';
 
 type Endpoints = LocalStack['endpoints'];
@@ -50,18 +47,6 @@ async function getValue(client: DynamoDBClient, tableName: string, pk: string): 
   return Item?.value?.S;
 }
 
-/** Creates the stream and polls until ACTIVE (the SDK waiter's 10 s minimum delay is far too slow here). */
-async function createActiveStream(client: KinesisClient, streamName: string, shardCount: number): Promise<void> {
-  await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { StreamDescriptionSummary } = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    if (Date.now() > deadline) throw new Error(`stream ${streamName} not ACTIVE after 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** Puts `count` records, alternating explicitly between the shards so that every shard is known to get some. */
 async function putRecords(client: KinesisClient, streamName: string, count: number): Promise<string[]> {
   const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: streamName }));
@@ -78,26 +63,6 @@ async function putRecords(client: KinesisClient, streamName: string, count: numb
   );
   expect(result.FailedRecordCount ?? 0).toBe(0);
   return payloads;
-}
-
-/** Reads every shard from TRIM_HORIZON to the tip; returns the payloads per shard id. */
-async function readAllShards(client: KinesisClient, streamName: string): Promise<Map<string, string[]>> {
-  const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: streamName }));
-  const byShard = new Map<string, string[]>();
-  for (const shard of Shards) {
-    const payloads: string[] = [];
-    let { ShardIterator: iterator } = await client.send(
-      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
-    );
-    while (iterator) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      payloads.push(...(page.Records ?? []).map((record) => Buffer.from(record.Data!).toString()));
-      if ((page.Records ?? []).length === 0 && page.MillisBehindLatest === 0) break;
-      iterator = page.NextShardIterator;
-    }
-    byShard.set(shard.ShardId!, payloads);
-  }
-  return byShard;
 }
 
 describe('shared local stack (globalSetup)', () => {

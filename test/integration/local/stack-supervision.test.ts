@@ -11,12 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
-  CreateStreamCommand,
   DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
   KinesisClient,
-  ListShardsCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -26,6 +22,7 @@ import { startLocalStack, type EmulatorName, type EmulatorStatuses, type LocalSt
 import { kinesisSnapshotPath } from '../../../lib/local/kinesis-snapshot.ts';
 import { pidAlive } from '../../../lib/local/pid-lock.ts';
 import { ensureStack, readStackInfo, stackStatus, stopStack, type StackInfo } from '../../../lib/local/stack-service.ts';
+import { createActiveStream, readAllShards } from '../../support/kinesis-streams.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../support/stack.ts';
 import { cliEnv, sleep } from '../restart/support.ts';
 
@@ -74,30 +71,9 @@ async function emulatorPid(dataDir: string, name: EmulatorName): Promise<number>
   return pid;
 }
 
+/** Every payload of the stream, sorted. */
 async function readAll(client: KinesisClient, streamName: string): Promise<string[]> {
-  const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: streamName }));
-  const payloads: string[] = [];
-  for (const shard of Shards) {
-    let { ShardIterator: iterator } = await client.send(
-      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
-    );
-    while (iterator) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      payloads.push(...(page.Records ?? []).map((record) => Buffer.from(record.Data!).toString()));
-      if ((page.Records ?? []).length === 0 && page.MillisBehindLatest === 0) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return payloads.sort();
-}
-
-async function createActiveStream(client: KinesisClient, streamName: string, shardCount: number): Promise<void> {
-  await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
-  for (;;) {
-    const { StreamDescriptionSummary } = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await sleep(50);
-  }
+  return [...(await readAllShards(client, streamName)).values()].flat().sort();
 }
 
 /**
