@@ -45,7 +45,7 @@ import { expectedCdcSplit } from '../test/scenario/cdc-split/oracle.ts';
 import { batchCost, PRICES, readPathCost, type ReadPathCost } from '../lib/cost/model.ts';
 import { cdcFilterJobs, cdcSplitJob, OTHER } from './jobs/cdc-split.ts';
 import { generateTableChanges, tableName } from './maxwell-tables.ts';
-import { fmt, note, out, table } from './report.ts';
+import { fmt, note, out, table, median } from './report.ts';
 
 /** Lambda memory of every eddy function (serverless.yml `provider.memorySize`). */
 const LAMBDA_MEMORY_MB = 512;
@@ -160,10 +160,6 @@ interface VariantRun {
   sinks: Map<string, unknown[]>;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function runVariant(label: string, jobs: Job[], lines: string[], runs: number): Promise<VariantRun> {
   note(`cdc-split ${label}: ${jobs.length} job(s) × ${fmt(lines.length)} records, warm-up + ${runs} runs`);

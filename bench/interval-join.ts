@@ -29,7 +29,7 @@ import { MemoryStore } from '../lib/state/memory-store.ts';
 import type { CommitRequest, Item, ItemKey } from '../lib/state/store.ts';
 import { generateOrderJoin } from '../test/scenario/order-join/generator.ts';
 import { compareLines, expectedOrderLines, type OrderLine } from '../test/scenario/order-join/oracle.ts';
-import { fmt, note, out, table } from './report.ts';
+import { fmt, note, out, table, median } from './report.ts';
 
 const JOIN_STAGE = 'order-lines';
 
@@ -117,7 +117,6 @@ async function runOnce(inputs: Record<string, string[]>, expected: OrderLine[], 
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Runs the interval-join benchmark and prints its table; returns false (and sets a non-zero exit code) when a check failed. */
 export async function benchIntervalJoin(args: string[] = process.argv.slice(2)): Promise<boolean> {

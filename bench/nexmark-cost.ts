@@ -18,7 +18,7 @@ import { loadJob } from '../lib/cli/load-job.ts';
 import { priceRun } from '../lib/cost/price.ts';
 import { runCost } from '../lib/cost/run.ts';
 import { usd } from '../lib/cost/text.ts';
-import { generateNexmark, nexmarkJsonl, type NexmarkData } from '../test/scenario/nexmark/generator.ts';
+import { generateNexmark, nexmarkLines } from '../test/scenario/nexmark/generator.ts';
 import { NEXMARK_QUERIES } from './nexmark.ts';
 import { fmt, note, out, runWhenEntry, table } from './report.ts';
 
@@ -37,8 +37,7 @@ export async function benchNexmarkCost(args: string[] = process.argv.slice(2)): 
   const write = option('nexmark-cost-write');
   const events = Math.round(rate * seconds);
   const data = generateNexmark({ seed: 2026, events, delayMs: 1000 / rate });
-  const lines = (s: keyof NexmarkData) => nexmarkJsonl(data[s]).trim().split('\n').filter(Boolean);
-  const streams = { persons: lines('persons'), auctions: lines('auctions'), bids: lines('bids') };
+  const streams = { persons: nexmarkLines(data.persons), auctions: nexmarkLines(data.auctions), bids: nexmarkLines(data.bids) };
   if (write) {
     mkdirSync(write, { recursive: true });
     for (const [name, l] of Object.entries(streams)) writeFileSync(join(write, `${name}.jsonl`), l.join('\n') + '\n');

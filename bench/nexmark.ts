@@ -20,9 +20,9 @@ import type { Job } from '../lib/api/job.ts';
 import { AwsSinkWriter } from '../lib/aws/sink-writer.ts';
 import { planJob } from '../lib/plan/planner.ts';
 import type { PutEntry, StreamClient } from '../lib/runtime/stream-client.ts';
-import { generateNexmark, nexmarkJsonl, type NexmarkData } from '../test/scenario/nexmark/generator.ts';
+import { generateNexmark, nexmarkLines, type NexmarkData } from '../test/scenario/nexmark/generator.ts';
 import { canonicalRows, q1, q2, q3, q4, q5, q7, q8 } from '../test/scenario/nexmark/reference.ts';
-import { fmt, note, out, runWhenEntry, table } from './report.ts';
+import { fmt, note, out, runWhenEntry, table, median } from './report.ts';
 
 type Stream = keyof NexmarkData;
 
@@ -95,7 +95,6 @@ async function runQuery(job: Job, q: Query, lines: Record<Stream, string[]>, dat
   return run;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Runs every query (a warm-up on a tenth of the events, then `runs` timed runs), prints the table, returns events/CPU-second per query. */
 export async function benchNexmark(args: string[] = process.argv.slice(2)): Promise<Record<string, number>> {
@@ -108,7 +107,7 @@ export async function benchNexmark(args: string[] = process.argv.slice(2)): Prom
   note(`nexmark: generating ${fmt(events)} events`);
   const data = generateNexmark({ seed: 2026, events });
   const warmData = generateNexmark({ seed: 7, events: Math.max(1000, Math.floor(events / 10)) });
-  const toLines = (d: NexmarkData) => ({ persons: jsonLines(d.persons), auctions: jsonLines(d.auctions), bids: jsonLines(d.bids) });
+  const toLines = (d: NexmarkData) => ({ persons: nexmarkLines(d.persons), auctions: nexmarkLines(d.auctions), bids: nexmarkLines(d.bids) });
   const lines = toLines(data);
   const warmLines = toLines(warmData);
 
@@ -135,10 +134,6 @@ export async function benchNexmark(args: string[] = process.argv.slice(2)): Prom
   table(['job', 'reads', 'events read', 'out rows', 'wall s', 'CPU s', 'events/s (wall)', 'events/CPU-s', 'Flink /core', 'eddy ÷ Flink', 'check'], rows);
   out('   wall and CPU: from every input in its source stream to the end of input drained; feeding the streams is the producer\'s work, not timed');
   return perCore;
-}
-
-function jsonLines(rows: object[]): string[] {
-  return nexmarkJsonl(rows).trim().split('\n').filter(Boolean);
 }
 
 await runWhenEntry(import.meta.url, 'nexmark', () => benchNexmark());

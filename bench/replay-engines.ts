@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateOrderStream, toJsonl } from '../test/scenario/order-timeout/generator.ts';
-import { fmt, note, out, runWhenEntry, table } from './report.ts';
+import { fmt, note, out, runWhenEntry, table, median } from './report.ts';
 
 const run = promisify(execFile);
 
@@ -24,7 +24,6 @@ async function replayOnce(input: string, outDir: string, engine: 'stack' | 'memo
   return { seconds, files: Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(outDir, n), 'utf8')] as const))) };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Times both engines `runs` times each, alternately; fails if their sink files differ. */
 export async function benchReplayEngines(args: string[] = process.argv.slice(2)): Promise<{ stack: number; memory: number }> {

@@ -6,6 +6,12 @@ export const out = (line = '') => process.stdout.write(line + '\n');
 export const note = (line: string) => process.stderr.write(`bench: ${line}\n`);
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** The median of some figures (the mean of the middle two for an even count). @example median([3, 1, 2]); // 2 */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 /** A table with the first column left-aligned and the others right-aligned. */
 export function table(headers: string[], rows: (string | number)[][]): void {
   const cells = [headers, ...rows.map((r) => r.map(String))];

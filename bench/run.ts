@@ -55,7 +55,7 @@ import { DynamoMeter } from './dynamo-meter.ts';
 import { benchHotItems } from './hot-items.ts';
 import keyedCountJob, { EMIT_EVERY } from './jobs/keyed-count.ts';
 import { zipfEvents, type KeyedEvent } from './zipf.ts';
-import { fmt, machineLine, note, out, table } from './report.ts';
+import { fmt, machineLine, note, out, table, median } from './report.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -95,10 +95,6 @@ const KEYED_STAGE = 'keyed-count';
 // Output helpers (the tables themselves: report.ts)
 
 const per1k = (n: number, events: number) => (n * 1000) / events;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function machine(): void {
   out(machineLine());

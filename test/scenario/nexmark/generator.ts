@@ -285,7 +285,12 @@ export function generateNexmark({ seed, events, delayMs = 32, maxJitterMs = 4000
   return { persons, auctions, bids };
 }
 
+/** The lines of a JSON Lines file of the rows: each row's JSON. */
+export function nexmarkLines(rows: object[]): string[] {
+  return rows.map((row) => JSON.stringify(row));
+}
+
 /** JSON Lines: one JSON object per line, each line ending in a newline ("" for no rows). */
 export function nexmarkJsonl(rows: object[]): string {
-  return rows.map((row) => JSON.stringify(row) + "\n").join("");
+  return nexmarkLines(rows).map((line) => line + "\n").join("");
 }

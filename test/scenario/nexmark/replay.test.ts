@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { replayCli } from '../../support/replay-cli.ts';
-import { generateNexmark, nexmarkJsonl } from './generator.ts';
+import { generateNexmark, nexmarkJsonl, nexmarkLines } from './generator.ts';
 import { canonicalRows, q1, q2, q3, q4, q5, q7, q8, validRows, type Auction, type Bid, type Person } from './reference.ts';
 
 const data = generateNexmark({ seed: 7, events: 3000 });
@@ -19,7 +19,7 @@ const INVALID = [
   '[1,2,3]',
   'not json',
 ];
-const bidLines = nexmarkJsonl(data.bids).trim().split('\n');
+const bidLines = nexmarkLines(data.bids);
 // Invalid lines spread through the file (an invalid line does not advance the watermark).
 const mixed = bidLines.flatMap((line, i) => (i % 400 === 17 && INVALID[i % 400 === 17 ? Math.floor(i / 400) % INVALID.length : 0] ? [line, INVALID[Math.floor(i / 400) % INVALID.length]] : [line]));
 const invalidCount = mixed.length - bidLines.length;
