@@ -94,3 +94,22 @@ describe('eddy cost dim-enrich --steady <events> --format json', () => {
     expect(Object.keys(p.units.byKind)).not.toContain('state');
   });
 });
+
+/**
+ * The Nexmark cost commands of docs/benchmarks.md, as written there: the bench writes a
+ * 1,000 events/s stream, and `eddy cost nexmark-q7 --input bids=… --rate 920` prices it. A q7
+ * that kept every bid of its 10 s window in one key's state dead-lettered most bids here and cost
+ * 11× Flink's smallest application.
+ */
+describe('eddy cost nexmark-q7 on a 1,000 events/s stream (docs/benchmarks.md, "Nexmark")', () => {
+  it('dead-letters nothing and costs less than the smallest Managed Flink application', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eddy-nexmark-cost-'));
+    await run('node', ['bin/run-ts.mjs', 'bench/nexmark-cost.ts', '--nexmark-cost-seconds=12', '--nexmark-cost-queries=q7', `--nexmark-cost-write=${dir}`], { timeout: 120_000, maxBuffer: 16 << 20 });
+    const bids = join(dir, 'bids.jsonl');
+    const { stdout } = await run('node', ['bin/eddy.mjs', 'cost', 'nexmark-q7', '--input', `bids=${bids}`, '--rate', '920', '--format', 'json'], { timeout: 120_000, maxBuffer: 64 << 20 });
+    const { run: counts, report } = JSON.parse(stdout);
+    expect(report.inputEvents).toBeGreaterThan(10_000); // 12 s of bids: more than one 10 s window's worth
+    expect(counts.deadLetters).toBe(0);
+    expect(report.processing.flink.ratio).toBeLessThan(1);
+  }, 240_000);
+});
